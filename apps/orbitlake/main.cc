@@ -1,0 +1,23 @@
+// orbitlake: stream device telemetry through Kafka into Delta Lake tables.
+#include <CLI/CLI.hpp>
+
+#include "apps/orbitlake/commands.h"
+#include "apps/orbitlake/version.h"
+#include "common/signals.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "orbitlake " ORBITLAKE_VERSION
+      " - stream device telemetry through Apache Kafka into Delta Lake tables, exactly once.\n"
+      "Run 'orbitlake <command> --help' for the options of each command."};
+  app.set_version_flag("--version", "orbitlake " ORBITLAKE_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  orbitlake::cli::RunFn run;
+  orbitlake::cli::AddSmokeCommand(app, run);
+
+  CLI11_PARSE(app, argc, argv);
+  orbitlake::InstallStopSignals();
+  return run ? run() : orbitlake::cli::kExitOk;
+}

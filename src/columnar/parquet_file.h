@@ -1,0 +1,48 @@
+// Whole-table Parquet files: write an Arrow table with Snappy, read one back.
+//
+// This is the small, general entry point (smoke pipeline, tools, tests). The ingester's
+// streaming data-file writer, with row groups and per-file statistics, builds on the
+// same writer properties (ParquetProperties()) so every file orbitlake writes looks the
+// same to readers: Snappy, TIMESTAMP(MICROS, isAdjustedToUTC=true), Parquet 2.6.
+//
+// Arrow/Parquet types appear only in src/columnar and the components that write or read
+// files.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+
+namespace arrow {
+class Table;
+}
+namespace parquet {
+class WriterProperties;
+class ArrowWriterProperties;
+}  // namespace parquet
+
+namespace orbitlake::columnar {
+
+struct ParquetWriteOptions {
+  // Rows per row group. Larger groups compress better and make fewer, larger column
+  // chunks (cheaper for Spark/DuckDB to plan); smaller ones bound writer memory.
+  // Default 1 Mi rows (about 50-100 MB of satellite data uncompressed).
+  int64_t row_group_rows = 1 << 20;
+  // Write page statistics (min/max per column chunk) so readers can skip. Default on.
+  bool statistics = true;
+};
+
+std::shared_ptr<parquet::WriterProperties> ParquetProperties(const ParquetWriteOptions& options);
+std::shared_ptr<parquet::ArrowWriterProperties> ArrowProperties();
+
+// Writes `table` to `path` (replacing a file there). The file is written to
+// "<path>.tmp" and renamed, so a crash never leaves a truncated file under `path`.
+// Returns the size of the file in bytes.
+Result<int64_t> WriteParquetFile(const arrow::Table& table, const std::string& path,
+                                 const ParquetWriteOptions& options = {});
+
+Result<std::shared_ptr<arrow::Table>> ReadParquetFile(const std::string& path);
+
+}  // namespace orbitlake::columnar
