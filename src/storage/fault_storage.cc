@@ -1,0 +1,99 @@
+#include "storage/fault_storage.h"
+
+namespace orbitlake::storage {
+namespace {
+
+class FaultWritableFile final : public WritableFile {
+ public:
+  FaultWritableFile(FaultStorage* owner, std::string path, std::unique_ptr<WritableFile> base)
+      : owner_(owner), path_(std::move(path)), base_(std::move(base)) {}
+  Status Append(std::string_view data) override { return base_->Append(data); }
+  Status Close() override {
+    auto d = owner_->Check(FaultOp::kWriteFile, path_);
+    if (d.status.ok() || d.apply_anyway) {
+      Status st = base_->Close();
+      if (!d.status.ok()) return d.status;
+      return st;
+    }
+    return d.status;  // dropped unpublished, like a process that died mid-write
+  }
+  int64_t size() const override { return base_->size(); }
+
+ private:
+  FaultStorage* owner_;
+  std::string path_;
+  std::unique_ptr<WritableFile> base_;
+};
+
+Status Crashed(std::string_view path) { return Status::IOError("storage crashed (fault injection) at " + std::string(path)); }
+
+}  // namespace
+
+void FaultStorage::AddRule(FaultRule rule) {
+  std::lock_guard lock(mu_);
+  rules_.push_back({std::move(rule)});
+}
+
+bool FaultStorage::crashed() const {
+  std::lock_guard lock(mu_);
+  return crashed_;
+}
+
+int FaultStorage::fired() const {
+  std::lock_guard lock(mu_);
+  return fired_;
+}
+
+FaultStorage::Decision FaultStorage::Check(FaultOp op, std::string_view path) {
+  std::lock_guard lock(mu_);
+  if (crashed_) return {Crashed(path)};
+  for (auto& r : rules_) {
+    if (r.done || r.rule.op != op || path.find(r.rule.path_contains) == std::string_view::npos) continue;
+    if (++r.seen < r.rule.nth) continue;
+    r.done = true;
+    ++fired_;
+    switch (r.rule.action) {
+      case FaultAction::kFail:
+        return {Status::IOError("injected failure at " + std::string(path))};
+      case FaultAction::kCrashBefore:
+        crashed_ = true;
+        return {Crashed(path)};
+      case FaultAction::kCrashAfter:
+        crashed_ = true;
+        return {Crashed(path), true};
+    }
+  }
+  return {};
+}
+
+Result<std::vector<FileInfo>> FaultStorage::List(std::string_view dir, std::optional<std::string_view> start_after) {
+  if (auto d = Check(FaultOp::kList, dir); !d.status.ok()) return d.status;
+  return base_->List(dir, start_after);
+}
+
+Result<std::string> FaultStorage::Read(std::string_view path) {
+  if (auto d = Check(FaultOp::kRead, path); !d.status.ok()) return d.status;
+  return base_->Read(path);
+}
+
+Result<std::unique_ptr<WritableFile>> FaultStorage::NewWritableFile(std::string_view path) {
+  if (crashed()) return Crashed(path);
+  ORBIT_ASSIGN_OR_RETURN(auto base, base_->NewWritableFile(path));
+  return std::unique_ptr<WritableFile>(std::make_unique<FaultWritableFile>(this, std::string(path), std::move(base)));
+}
+
+Status FaultStorage::PutIfAbsent(std::string_view path, std::string_view data) {
+  auto d = Check(FaultOp::kPutIfAbsent, path);
+  if (d.status.ok()) return base_->PutIfAbsent(path, data);
+  if (d.apply_anyway) (void)base_->PutIfAbsent(path, data);
+  return d.status;
+}
+
+Status FaultStorage::Delete(std::string_view path) {
+  auto d = Check(FaultOp::kDelete, path);
+  if (d.status.ok()) return base_->Delete(path);
+  if (d.apply_anyway) (void)base_->Delete(path);
+  return d.status;
+}
+
+}  // namespace orbitlake::storage

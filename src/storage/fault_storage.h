@@ -1,0 +1,73 @@
+// A Storage wrapper that fails or "crashes" at chosen points, for crash-safety tests.
+//
+// A rule matches an operation kind and a path substring; on its `nth` match it either
+// fails that one operation (kFail: IOError, nothing written) or crashes the "process":
+// kCrashBefore (the operation is not applied) or kCrashAfter (it is applied, and the
+// caller still sees an error, like a process killed right after the write). Once
+// crashed, every later operation fails with IOError "crashed", so nothing more reaches
+// the underlying storage: a test then opens a fresh reader/writer on the base storage,
+// which plays the restarted process.
+//
+// Thread safety: safe from several threads at once.
+#pragma once
+
+#include <mutex>
+#include <vector>
+
+#include "storage/storage.h"
+
+namespace orbitlake::storage {
+
+enum class FaultOp { kList, kRead, kWriteFile, kPutIfAbsent, kDelete };
+enum class FaultAction { kFail, kCrashBefore, kCrashAfter };
+
+struct FaultRule {
+  FaultOp op = FaultOp::kPutIfAbsent;
+  // Matches paths containing this ("" matches all).
+  std::string path_contains;
+  // Fires on the nth matching operation (1 = the first). Default 1.
+  int nth = 1;
+  FaultAction action = FaultAction::kFail;
+};
+
+class FaultStorage final : public Storage {
+ public:
+  // REQUIRES: `base` outlives this object.
+  explicit FaultStorage(Storage* base) : base_(base) {}
+
+  void AddRule(FaultRule rule);
+  bool crashed() const;
+  // Number of rules that fired.
+  int fired() const;
+
+  Result<std::vector<FileInfo>> List(std::string_view dir,
+                                     std::optional<std::string_view> start_after = std::nullopt) override;
+  Result<std::string> Read(std::string_view path) override;
+  // kWriteFile rules fire at Close(), the moment a written file would become visible.
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(std::string_view path) override;
+  Status PutIfAbsent(std::string_view path, std::string_view data) override;
+  Status Delete(std::string_view path) override;
+  std::string Describe(std::string_view path) const override { return base_->Describe(path); }
+
+  // What to do with an operation: OK to proceed, an error to return instead, and
+  // whether to apply it before returning that error (kCrashAfter).
+  struct Decision {
+    Status status;
+    bool apply_anyway = false;
+  };
+  Decision Check(FaultOp op, std::string_view path);
+
+ private:
+  Storage* base_;
+  mutable std::mutex mu_;
+  struct Armed {
+    FaultRule rule;
+    int seen = 0;
+    bool done = false;
+  };
+  std::vector<Armed> rules_;  // GUARDED_BY(mu_)
+  bool crashed_ = false;      // GUARDED_BY(mu_)
+  int fired_ = 0;             // GUARDED_BY(mu_)
+};
+
+}  // namespace orbitlake::storage

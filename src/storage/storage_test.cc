@@ -1,0 +1,173 @@
+#include "storage/storage.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "storage/fault_storage.h"
+#include "storage/local_storage.h"
+#include "storage/memory_storage.h"
+#include "support/test_env.h"
+
+namespace orbitlake::storage {
+namespace {
+
+// The contract in storage.h, checked against every implementation.
+class StorageContractTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "local") {
+      storage_ = std::make_unique<LocalStorage>(dir_.path() / "root");
+    } else {
+      storage_ = std::make_unique<MemoryStorage>();
+    }
+  }
+  orbitlake::testing::TempDir dir_;
+  std::unique_ptr<Storage> storage_;
+};
+
+TEST_P(StorageContractTest, ListsFilesOfOneFolderInByteOrder) {
+  ASSERT_TRUE(storage_->Write("_delta_log/00000000000000000001.json", "b").ok());
+  ASSERT_TRUE(storage_->Write("_delta_log/00000000000000000000.json", "a").ok());
+  ASSERT_TRUE(storage_->Write("_delta_log/_last_checkpoint", "c").ok());
+  ASSERT_TRUE(storage_->Write("_delta_log/sub/x", "x").ok());
+  ASSERT_TRUE(storage_->Write("part-0.parquet", "p").ok());
+  auto files = storage_->List("_delta_log");
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->size(), 3u);
+  EXPECT_EQ((*files)[0].path, "_delta_log/00000000000000000000.json");
+  EXPECT_EQ((*files)[1].path, "_delta_log/00000000000000000001.json");
+  EXPECT_EQ((*files)[2].path, "_delta_log/_last_checkpoint");
+  EXPECT_EQ((*files)[0].size, 1);
+  auto after = storage_->List("_delta_log", "_delta_log/00000000000000000000.json");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->size(), 2u);
+  auto missing = storage_->List("nope");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_TRUE(missing->empty());
+}
+
+TEST_P(StorageContractTest, ReadReturnsWholeFileOrNotFound) {
+  std::string big(300'000, 'z');
+  ASSERT_TRUE(storage_->Write("a/b.bin", big).ok());
+  auto r = storage_->Read("a/b.bin");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, big);
+  EXPECT_EQ(storage_->Read("a/none").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StorageContractTest, UnclosedFileIsNeverVisible) {
+  {
+    auto f = storage_->NewWritableFile("d/x.parquet");
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->Append("half").ok());
+  }
+  EXPECT_EQ(storage_->Read("d/x.parquet").status().code(), StatusCode::kNotFound);
+  auto files = storage_->List("d");
+  ASSERT_TRUE(files.ok());
+  EXPECT_TRUE(files->empty());
+}
+
+TEST_P(StorageContractTest, PutIfAbsentNeverReplaces) {
+  ASSERT_TRUE(storage_->PutIfAbsent("_delta_log/0.json", "first").ok());
+  Status st = storage_->PutIfAbsent("_delta_log/0.json", "second");
+  EXPECT_EQ(st.code(), StatusCode::kAlreadyExists) << st.ToString();
+  EXPECT_EQ(*storage_->Read("_delta_log/0.json"), "first");
+}
+
+TEST_P(StorageContractTest, ExactlyOneConcurrentPutIfAbsentWins) {
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<int> wins{0}, losses{0};
+    std::vector<std::thread> threads;
+    std::string path = "_delta_log/" + std::to_string(round) + ".json";
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        Status st = storage_->PutIfAbsent(path, "writer " + std::to_string(t));
+        if (st.ok()) ++wins;
+        if (st.code() == StatusCode::kAlreadyExists) ++losses;
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(wins.load(), 1);
+    EXPECT_EQ(losses.load(), kThreads - 1);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, StorageContractTest, ::testing::Values("local", "memory"));
+
+TEST(LocalStorageTest, ExactlyOneProcessWinsPutIfAbsent) {
+  orbitlake::testing::TempDir dir;
+  constexpr int kProcs = 6;
+  std::vector<pid_t> pids;
+  for (int p = 0; p < kProcs; ++p) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      LocalStorage s(dir.path());
+      int wins = 0;
+      for (int v = 0; v < 50; ++v) wins += s.PutIfAbsent("log/" + std::to_string(v), std::to_string(p)).ok();
+      ::_exit(wins);
+    }
+    pids.push_back(pid);
+  }
+  int total = 0;
+  for (pid_t pid : pids) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    total += WEXITSTATUS(status);
+  }
+  EXPECT_EQ(total, 50);
+  LocalStorage s(dir.path());
+  EXPECT_EQ(s.List("log")->size(), 50u);
+}
+
+TEST(LocalStorageTest, ReplacingWriteIsAtomicAndLeavesNoTempFiles) {
+  orbitlake::testing::TempDir dir;
+  LocalStorage s(dir.path());
+  ASSERT_TRUE(s.Write("_delta_log/_last_checkpoint", "{\"version\":1}").ok());
+  ASSERT_TRUE(s.Write("_delta_log/_last_checkpoint", "{\"version\":2}").ok());
+  EXPECT_EQ(*s.Read("_delta_log/_last_checkpoint"), "{\"version\":2}");
+  int entries = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path() / "_delta_log")) entries += e.is_regular_file();
+  EXPECT_EQ(entries, 1);
+}
+
+TEST(FaultStorageTest, FailsOnceThenPasses) {
+  MemoryStorage base;
+  FaultStorage s(&base);
+  s.AddRule({FaultOp::kPutIfAbsent, "_delta_log/", 2, FaultAction::kFail});
+  EXPECT_TRUE(s.PutIfAbsent("_delta_log/0", "a").ok());
+  EXPECT_EQ(s.PutIfAbsent("_delta_log/1", "b").code(), StatusCode::kIOError);
+  EXPECT_EQ(base.Read("_delta_log/1").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(s.PutIfAbsent("_delta_log/1", "b").ok());
+  EXPECT_FALSE(s.crashed());
+}
+
+TEST(FaultStorageTest, CrashAfterAppliesThenRefusesEverything) {
+  MemoryStorage base;
+  FaultStorage s(&base);
+  s.AddRule({FaultOp::kPutIfAbsent, "", 1, FaultAction::kCrashAfter});
+  EXPECT_FALSE(s.PutIfAbsent("x", "a").ok());
+  EXPECT_EQ(*base.Read("x"), "a");
+  EXPECT_TRUE(s.crashed());
+  EXPECT_FALSE(s.Read("x").ok());
+  EXPECT_FALSE(s.Write("y", "b").ok());
+  EXPECT_EQ(base.Read("y").status().code(), StatusCode::kNotFound);
+}
+
+TEST(FaultStorageTest, CrashBeforeFileCloseDropsIt) {
+  MemoryStorage base;
+  FaultStorage s(&base);
+  s.AddRule({FaultOp::kWriteFile, ".checkpoint", 1, FaultAction::kCrashBefore});
+  EXPECT_TRUE(s.Write("a.parquet", "data").ok());
+  EXPECT_FALSE(s.Write("_delta_log/10.checkpoint.parquet", "cp").ok());
+  EXPECT_EQ(base.Read("_delta_log/10.checkpoint.parquet").status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace orbitlake::storage
