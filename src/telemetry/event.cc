@@ -1,0 +1,45 @@
+#include "telemetry/event.h"
+
+#include <string>
+
+namespace orbitlake::telemetry {
+
+std::string_view EventFileIdentifier() { return fb::EventIdentifier(); }
+
+EventEncoder::EventEncoder(size_t initial_capacity) : fbb_(initial_capacity) {
+  // Every field is written even when it equals its default (0), so all events of one
+  // satellite have the same size: predictable batches, and 0.00 readings are explicit.
+  fbb_.ForceDefaults(true);
+}
+
+std::span<const uint8_t> EventEncoder::Encode(const Event& event) {
+  fbb_.Clear();
+  auto name = fbb_.CreateString(event.satellite.data(), event.satellite.size());
+  const Measurements& v = event.values;
+  auto root = fb::CreateEvent(fbb_, name, event.sequence, event.timestamp_ns, v.temp_c, v.battery_charge_pct,
+                              v.altitude, v.sensor1, v.sensor2, v.sensor3);
+  fb::FinishEventBuffer(fbb_, root);
+  return {fbb_.GetBufferPointer(), fbb_.GetSize()};
+}
+
+Result<EventView> DecodeEvent(std::span<const uint8_t> bytes) {
+  // Root offset + identifier; anything shorter cannot be an event.
+  constexpr size_t kMinSize = sizeof(flatbuffers::uoffset_t) + flatbuffers::kFileIdentifierLength;
+  if (bytes.size() < kMinSize) {
+    return Status::Corruption("telemetry event of " + std::to_string(bytes.size()) + " bytes is too short");
+  }
+  if (!fb::EventBufferHasIdentifier(bytes.data())) {
+    return Status::Corruption("not a telemetry event: file identifier is '" +
+                              std::string(reinterpret_cast<const char*>(bytes.data()) + sizeof(flatbuffers::uoffset_t),
+                                          flatbuffers::kFileIdentifierLength) +
+                              "', expected '" + std::string(EventFileIdentifier()) + "'");
+  }
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+  if (!fb::VerifyEventBuffer(verifier)) {
+    return Status::Corruption("telemetry event of " + std::to_string(bytes.size()) +
+                              " bytes failed FlatBuffers verification");
+  }
+  return EventView(fb::GetEvent(bytes.data()));
+}
+
+}  // namespace orbitlake::telemetry

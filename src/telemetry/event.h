@@ -1,0 +1,95 @@
+// The telemetry event codec: FlatBuffers (telemetry.fbs) in, FlatBuffers out.
+//
+// Encoding goes through an EventEncoder that reuses one FlatBufferBuilder, so the hot
+// path (one event per CSV row) does not allocate once the builder has grown. Decoding is
+// zero-copy: DecodeEvent() verifies the buffer with the FlatBuffers Verifier and checks
+// its file_identifier before any field is read, then returns an EventView that reads the
+// fields straight out of the caller's bytes (e.g. a Kafka message payload).
+//
+// Thread safety: an EventEncoder is used by one thread at a time (each producer thread
+// owns one). DecodeEvent() and EventView are safe from any thread; an EventView is valid
+// only while the bytes it was decoded from are alive and unchanged.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "common/status.h"
+#include "telemetry/telemetry_generated.h"
+
+namespace orbitlake::telemetry {
+
+// The six measurements of one sample row, in the CSV's column order.
+struct Measurements {
+  double temp_c = 0;
+  double battery_charge_pct = 0;
+  double altitude = 0;
+  double sensor1 = 0;
+  double sensor2 = 0;
+  double sensor3 = 0;
+  bool operator==(const Measurements&) const = default;
+};
+
+// An event to encode. `satellite` is borrowed for the duration of Encode() only.
+struct Event {
+  std::string_view satellite;
+  // Per-satellite sequence number (row index, continuing across replays).
+  uint64_t sequence = 0;
+  // Pump time, nanoseconds since the Unix epoch.
+  int64_t timestamp_ns = 0;
+  Measurements values;
+};
+
+// The FlatBuffers file_identifier of telemetry events ("OLTE").
+std::string_view EventFileIdentifier();
+
+class EventEncoder {
+ public:
+  // `initial_capacity`: starting size of the builder's buffer; it grows as needed.
+  explicit EventEncoder(size_t initial_capacity = 256);
+
+  // Serializes `event`. The returned bytes belong to the encoder and stay valid until
+  // the next Encode() call on it (copy them, or hand them to a producer that copies).
+  std::span<const uint8_t> Encode(const Event& event);
+
+ private:
+  flatbuffers::FlatBufferBuilder fbb_;
+};
+
+// A verified event, read in place. Cheap to copy (one pointer). Accessors never fail:
+// DecodeEvent() already proved every field lies inside the buffer.
+class EventView {
+ public:
+  std::string_view satellite() const {
+    const flatbuffers::String* s = e_->satellite();
+    return {s->c_str(), s->size()};
+  }
+  uint64_t sequence() const { return e_->sequence(); }
+  int64_t timestamp_ns() const { return e_->timestamp_ns(); }
+  double temp_c() const { return e_->temp_c(); }
+  double battery_charge_pct() const { return e_->battery_charge_pct(); }
+  double altitude() const { return e_->altitude(); }
+  double sensor1() const { return e_->sensor1(); }
+  double sensor2() const { return e_->sensor2(); }
+  double sensor3() const { return e_->sensor3(); }
+  Measurements values() const {
+    return {temp_c(), battery_charge_pct(), altitude(), sensor1(), sensor2(), sensor3()};
+  }
+  // The generated table, for readers that want every field generically.
+  const fb::Event& table() const { return *e_; }
+
+ private:
+  friend Result<EventView> DecodeEvent(std::span<const uint8_t> bytes);
+  explicit EventView(const fb::Event* e) : e_(e) {}
+  const fb::Event* e_;
+};
+
+// Verifies `bytes` and returns a view over them. Corruption (never a crash) when the
+// buffer is too short, carries another file_identifier, or fails the Verifier (offsets
+// out of bounds, missing required satellite name, excessive depth).
+Result<EventView> DecodeEvent(std::span<const uint8_t> bytes);
+
+}  // namespace orbitlake::telemetry

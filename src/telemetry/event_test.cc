@@ -1,0 +1,135 @@
+#include "telemetry/event.h"
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace orbitlake::telemetry {
+namespace {
+
+Event SampleEvent() {
+  Event e;
+  e.satellite = "sat7";
+  e.sequence = 123'456;
+  e.timestamp_ns = 1'700'000'000'123'456'789;
+  e.values = {17.74, 54.09, 786.75, 0.42, 0.52, 0.47};
+  return e;
+}
+
+TEST(EventCodecTest, RoundTripsEveryField) {
+  EventEncoder enc;
+  std::span<const uint8_t> bytes = enc.Encode(SampleEvent());
+  std::vector<uint8_t> copy(bytes.begin(), bytes.end());
+  auto view = DecodeEvent(copy);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  EXPECT_EQ(view->satellite(), "sat7");
+  EXPECT_EQ(view->sequence(), 123'456u);
+  EXPECT_EQ(view->timestamp_ns(), 1'700'000'000'123'456'789);
+  EXPECT_EQ(view->values(), SampleEvent().values);
+  EXPECT_EQ(view->temp_c(), 17.74);
+  EXPECT_EQ(view->sensor3(), 0.47);
+}
+
+TEST(EventCodecTest, ViewReadsTheCallersBytesInPlace) {
+  EventEncoder enc;
+  std::span<const uint8_t> bytes = enc.Encode(SampleEvent());
+  std::vector<uint8_t> copy(bytes.begin(), bytes.end());
+  auto view = DecodeEvent(copy);
+  ASSERT_TRUE(view.ok());
+  const char* name = view->satellite().data();
+  EXPECT_GE(reinterpret_cast<const uint8_t*>(name), copy.data());
+  EXPECT_LT(reinterpret_cast<const uint8_t*>(name), copy.data() + copy.size());
+}
+
+TEST(EventCodecTest, ZeroValuesAreWrittenAndSizeIsStable) {
+  EventEncoder enc;
+  Event a = SampleEvent();
+  size_t full = enc.Encode(a).size();
+  Event b = a;
+  b.sequence = 0;
+  b.values = {};
+  std::span<const uint8_t> bytes = enc.Encode(b);
+  EXPECT_EQ(bytes.size(), full);
+  auto view = DecodeEvent(bytes);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->sequence(), 0u);
+  EXPECT_EQ(view->values(), Measurements{});
+}
+
+TEST(EventCodecTest, EncoderIsReusable) {
+  EventEncoder enc;
+  for (uint64_t i = 0; i < 100; ++i) {
+    Event e = SampleEvent();
+    e.sequence = i;
+    auto view = DecodeEvent(enc.Encode(e));
+    ASSERT_TRUE(view.ok());
+    EXPECT_EQ(view->sequence(), i);
+  }
+}
+
+TEST(EventCodecTest, RejectsTooShortBuffers) {
+  std::vector<uint8_t> empty;
+  EXPECT_EQ(DecodeEvent(empty).status().code(), StatusCode::kCorruption);
+  std::vector<uint8_t> tiny = {1, 2, 3};
+  EXPECT_EQ(DecodeEvent(tiny).status().code(), StatusCode::kCorruption);
+}
+
+TEST(EventCodecTest, RejectsAnotherFileIdentifier) {
+  EventEncoder enc;
+  std::span<const uint8_t> bytes = enc.Encode(SampleEvent());
+  std::vector<uint8_t> copy(bytes.begin(), bytes.end());
+  std::memcpy(copy.data() + 4, "XXXX", 4);
+  auto r = DecodeEvent(copy);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(r.status().message().find("OLTE"), std::string::npos);
+}
+
+TEST(EventCodecTest, RejectsTruncatedBuffers) {
+  EventEncoder enc;
+  std::span<const uint8_t> bytes = enc.Encode(SampleEvent());
+  // The last bytes may be alignment padding nothing points at: cutting those is harmless.
+  constexpr size_t kMaxPadding = 7;
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + n);
+    auto r = DecodeEvent(cut);
+    if (n + kMaxPadding < bytes.size()) {
+      EXPECT_FALSE(r.ok()) << "truncated to " << n << " bytes";
+    } else if (r.ok()) {
+      EXPECT_EQ(r->satellite(), "sat7");
+      EXPECT_EQ(r->values(), SampleEvent().values);
+    }
+  }
+}
+
+TEST(EventCodecTest, RejectsMissingRequiredSatellite) {
+  flatbuffers::FlatBufferBuilder fbb;
+  fb::EventBuilder b(fbb);
+  b.add_sequence(1);
+  auto root = b.Finish();
+  fbb.Finish(root, fb::EventIdentifier());  // bypass the required-field assert of FinishEventBuffer
+  auto r = DecodeEvent({fbb.GetBufferPointer(), fbb.GetSize()});
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+}
+
+// Random corruption must produce an error or a valid view, never a crash (ASan builds
+// turn an out-of-bounds read into a failure).
+TEST(EventCodecTest, RandomCorruptionNeverCrashes) {
+  EventEncoder enc;
+  std::span<const uint8_t> bytes = enc.Encode(SampleEvent());
+  std::mt19937 rng(7);
+  for (int i = 0; i < 5000; ++i) {
+    std::vector<uint8_t> copy(bytes.begin(), bytes.end());
+    for (int k = 0; k < 3; ++k) copy[rng() % copy.size()] = static_cast<uint8_t>(rng());
+    auto r = DecodeEvent(copy);
+    if (r.ok()) {
+      (void)r->satellite();
+      (void)r->values();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace orbitlake::telemetry
