@@ -2,7 +2,9 @@
 
 #include <cstdio>
 
+#include <arrow/buffer.h>
 #include <arrow/io/file.h>
+#include <arrow/io/memory.h>
 #include <arrow/table.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
@@ -58,6 +60,15 @@ Result<std::shared_ptr<arrow::Table>> ReadParquetFile(const std::string& path) {
   if (!reader.ok()) return FromArrow(reader.status(), "read parquet footer of " + path);
   std::shared_ptr<arrow::Table> table;
   ORBIT_RETURN_IF_ERROR(FromArrow((*reader)->ReadTable(&table), "read parquet " + path));
+  return table;
+}
+
+Result<std::shared_ptr<arrow::Table>> ReadParquetBytes(std::string bytes, const std::string& name) {
+  auto in = std::make_shared<arrow::io::BufferReader>(arrow::Buffer::FromString(std::move(bytes)));
+  auto reader = parquet::arrow::OpenFile(in, arrow::default_memory_pool());
+  if (!reader.ok()) return FromArrow(reader.status(), "read parquet footer of " + name);
+  std::shared_ptr<arrow::Table> table;
+  ORBIT_RETURN_IF_ERROR(FromArrow((*reader)->ReadTable(&table), "read parquet " + name));
   return table;
 }
 

@@ -46,3 +46,9 @@ Result<int64_t> WriteParquetFile(const arrow::Table& table, const std::string& p
 Result<std::shared_ptr<arrow::Table>> ReadParquetFile(const std::string& path);
 
 }  // namespace orbitlake::columnar
+
+namespace orbitlake::columnar {
+// Reads a whole Parquet file held in memory (e.g. from storage::Storage::Read).
+// `name` only labels errors.
+Result<std::shared_ptr<arrow::Table>> ReadParquetBytes(std::string bytes, const std::string& name);
+}  // namespace orbitlake::columnar
