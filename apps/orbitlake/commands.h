@@ -34,5 +34,6 @@ Status ApplyKafkaProperties(KafkaFlags* flags);
 int Fail(const std::string& command, const Status& status);
 
 void AddSmokeCommand(CLI::App& root, RunFn& run);
+void AddGenerateCommand(CLI::App& root, RunFn& run);
 
 }  // namespace orbitlake::cli

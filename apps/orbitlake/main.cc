@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
 
   orbitlake::cli::RunFn run;
   orbitlake::cli::AddSmokeCommand(app, run);
+  orbitlake::cli::AddGenerateCommand(app, run);
 
   CLI11_PARSE(app, argc, argv);
   orbitlake::InstallStopSignals();
