@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   orbitlake::cli::RunFn run;
   orbitlake::cli::AddSmokeCommand(app, run);
   orbitlake::cli::AddGenerateCommand(app, run);
+  orbitlake::cli::AddProduceCommand(app, run);
 
   CLI11_PARSE(app, argc, argv);
   orbitlake::InstallStopSignals();

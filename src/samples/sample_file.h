@@ -69,6 +69,8 @@ class SampleReader {
   Status Rewind();
 
   const std::string& path() const { return path_; }
+  // Data rows met so far in this pass, bad rows included (at the end: the file's rows).
+  uint64_t rows() const { return next_index_; }
   // Bytes of the file consumed so far.
   uint64_t bytes_read() const { return consumed_; }
 
