@@ -1,0 +1,221 @@
+#include "ingest/event_rows.h"
+
+#include <cmath>
+
+#include <arrow/api.h>
+#include <fmt/format.h>
+
+#include "columnar/arrow_status.h"
+#include "telemetry/event.h"
+
+namespace orbitlake::ingest {
+namespace {
+
+std::shared_ptr<arrow::DataType> TimestampUtc() { return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"); }
+
+constexpr int64_t kNanosPerDay = 86'400'000'000'000LL;
+
+int32_t DayOf(int64_t ns) {
+  int64_t d = ns / kNanosPerDay;
+  if (ns % kNanosPerDay < 0) --d;  // floor for times before 1970
+  return static_cast<int32_t>(d);
+}
+
+// The one place that says which decoded events are impossible telemetry.
+Status Validate(const telemetry::EventView& e) {
+  if (e.satellite().empty()) return Status::InvalidArgument("empty satellite name");
+  if (e.timestamp_ns() <= 0) return Status::InvalidArgument("event timestamp is not positive");
+  if (e.sequence() > static_cast<uint64_t>(INT64_MAX)) return Status::InvalidArgument("sequence above 2^63-1");
+  const telemetry::Measurements v = e.values();
+  const std::pair<const char*, double> fields[] = {{"temp_c", v.temp_c},   {"battery_charge_pct", v.battery_charge_pct},
+                                                   {"altitude", v.altitude}, {"sensor1", v.sensor1},
+                                                   {"sensor2", v.sensor2}, {"sensor3", v.sensor3}};
+  for (const auto& [name, x] : fields) {
+    if (!std::isfinite(x)) return Status::InvalidArgument(std::string(name) + " is not a finite number");
+  }
+  if (v.battery_charge_pct < 0 || v.battery_charge_pct > 100) {
+    return Status::InvalidArgument("battery_charge_pct outside 0..100");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::shared_ptr<arrow::Schema> RawTableSchema() {
+  return arrow::schema({
+      arrow::field("satellite", arrow::utf8()),
+      arrow::field("sequence", arrow::int64()),
+      arrow::field("event_time", TimestampUtc()),
+      arrow::field("event_time_ns", arrow::int64()),
+      arrow::field("temp_c", arrow::float64()),
+      arrow::field("battery_charge_pct", arrow::float64()),
+      arrow::field("altitude", arrow::float64()),
+      arrow::field("sensor1", arrow::float64()),
+      arrow::field("sensor2", arrow::float64()),
+      arrow::field("sensor3", arrow::float64()),
+      arrow::field("kafka_topic", arrow::utf8()),
+      arrow::field("kafka_partition", arrow::int32()),
+      arrow::field("kafka_offset", arrow::int64()),
+      arrow::field("kafka_timestamp", TimestampUtc()),
+      arrow::field("ingest_time", TimestampUtc()),
+      arrow::field("date", arrow::date32()),
+  });
+}
+
+std::shared_ptr<arrow::Schema> QuarantineTableSchema() {
+  return arrow::schema({
+      arrow::field("kafka_topic", arrow::utf8()),
+      arrow::field("kafka_partition", arrow::int32()),
+      arrow::field("kafka_offset", arrow::int64()),
+      arrow::field("kafka_timestamp", TimestampUtc()),
+      arrow::field("kafka_key", arrow::binary()),
+      arrow::field("payload", arrow::binary()),
+      arrow::field("reason", arrow::utf8()),
+      arrow::field("ingest_time", TimestampUtc()),
+  });
+}
+
+std::string DayToIsoDate(int32_t days) {
+  // Howard Hinnant's civil_from_days.
+  int64_t z = static_cast<int64_t>(days) + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  return fmt::format("{:04}-{:02}-{:02}", y, m, d);
+}
+
+struct EventRows::Builders {
+  arrow::StringBuilder satellite;
+  arrow::Int64Builder sequence;
+  arrow::TimestampBuilder event_time{TimestampUtc(), arrow::default_memory_pool()};
+  arrow::Int64Builder event_time_ns;
+  arrow::DoubleBuilder temp_c, battery, altitude, sensor1, sensor2, sensor3;
+  arrow::StringBuilder kafka_topic;
+  arrow::Int32Builder kafka_partition;
+  arrow::Int64Builder kafka_offset;
+  arrow::TimestampBuilder kafka_timestamp{TimestampUtc(), arrow::default_memory_pool()};
+  arrow::TimestampBuilder ingest_time{TimestampUtc(), arrow::default_memory_pool()};
+  int64_t rows = 0;
+};
+
+EventRows::EventRows(EventRowsOptions options) : options_(options) {}
+EventRows::~EventRows() = default;
+
+EventRows::Builders& EventRows::BuildersFor(int32_t day) {
+  if (day == last_day_ && last_ != nullptr) return *last_;
+  auto& slot = groups_[day];
+  if (!slot) slot = std::make_unique<Builders>();
+  last_day_ = day;
+  last_ = slot.get();
+  return *slot;
+}
+
+Status EventRows::Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us) {
+  ORBIT_ASSIGN_OR_RETURN(telemetry::EventView e, telemetry::DecodeEvent(payload));
+  ORBIT_RETURN_IF_ERROR(Validate(e));
+  Builders& b = BuildersFor(options_.partition_by_date ? DayOf(e.timestamp_ns()) : 0);
+  arrow::Status st = b.satellite.Append(e.satellite().data(), static_cast<int32_t>(e.satellite().size()));
+  st &= b.sequence.Append(static_cast<int64_t>(e.sequence()));
+  st &= b.event_time.Append(e.timestamp_ns() / 1000);
+  st &= b.event_time_ns.Append(e.timestamp_ns());
+  st &= b.temp_c.Append(e.temp_c());
+  st &= b.battery.Append(e.battery_charge_pct());
+  st &= b.altitude.Append(e.altitude());
+  st &= b.sensor1.Append(e.sensor1());
+  st &= b.sensor2.Append(e.sensor2());
+  st &= b.sensor3.Append(e.sensor3());
+  st &= b.kafka_topic.Append(meta.topic.data(), static_cast<int32_t>(meta.topic.size()));
+  st &= b.kafka_partition.Append(meta.partition);
+  st &= b.kafka_offset.Append(meta.offset);
+  st &= b.kafka_timestamp.Append(meta.timestamp_ms * 1000);
+  st &= b.ingest_time.Append(ingest_time_us);
+  ORBIT_RETURN_IF_ERROR(columnar::FromArrow(st, "append event row"));
+  ++b.rows;
+  ++rows_;
+  return Status::OK();
+}
+
+Result<std::vector<Chunk>> EventRows::TakeChunks() {
+  std::vector<Chunk> out;
+  auto full = RawTableSchema();
+  auto data_schema = options_.partition_by_date ? *full->RemoveField(full->GetFieldIndex("date")) : full;
+  for (auto& [day, b] : groups_) {
+    if (b->rows == 0) continue;
+    std::vector<std::shared_ptr<arrow::Array>> cols;
+    arrow::ArrayBuilder* builders[] = {&b->satellite, &b->sequence,     &b->event_time,      &b->event_time_ns,
+                                       &b->temp_c,    &b->battery,      &b->altitude,        &b->sensor1,
+                                       &b->sensor2,   &b->sensor3,      &b->kafka_topic,     &b->kafka_partition,
+                                       &b->kafka_offset, &b->kafka_timestamp, &b->ingest_time};
+    for (arrow::ArrayBuilder* builder : builders) {
+      std::shared_ptr<arrow::Array> a;
+      ORBIT_RETURN_IF_ERROR(columnar::FromArrow(builder->Finish(&a), "finish column"));
+      cols.push_back(std::move(a));
+    }
+    if (!options_.partition_by_date) {
+      // The date column is data when the table is not partitioned by it.
+      arrow::Date32Builder date;
+      auto et = std::static_pointer_cast<arrow::TimestampArray>(cols[2]);
+      for (int64_t i = 0; i < et->length(); ++i) {
+        int64_t us = et->Value(i);
+        ORBIT_RETURN_IF_ERROR(columnar::FromArrow(date.Append(DayOf(us * 1000)), "date column"));
+      }
+      std::shared_ptr<arrow::Array> a;
+      ORBIT_RETURN_IF_ERROR(columnar::FromArrow(date.Finish(&a), "finish date"));
+      cols.push_back(std::move(a));
+    }
+    out.push_back({options_.partition_by_date ? DayToIsoDate(day) : "",
+                   arrow::RecordBatch::Make(data_schema, b->rows, std::move(cols))});
+    b->rows = 0;
+  }
+  rows_ = 0;
+  return out;
+}
+
+struct QuarantineRows::Builders {
+  arrow::StringBuilder topic;
+  arrow::Int32Builder partition;
+  arrow::Int64Builder offset;
+  arrow::TimestampBuilder kafka_timestamp{TimestampUtc(), arrow::default_memory_pool()};
+  arrow::BinaryBuilder key, payload;
+  arrow::StringBuilder reason;
+  arrow::TimestampBuilder ingest_time{TimestampUtc(), arrow::default_memory_pool()};
+};
+
+QuarantineRows::QuarantineRows() : b_(std::make_unique<Builders>()) {}
+QuarantineRows::~QuarantineRows() = default;
+
+void QuarantineRows::Append(std::span<const uint8_t> payload, std::string_view key, const KafkaMeta& meta,
+                            std::string_view reason, int64_t ingest_time_us) {
+  // Appends only fail on allocation failure, which Take() reports via Finish().
+  (void)b_->topic.Append(meta.topic.data(), static_cast<int32_t>(meta.topic.size()));
+  (void)b_->partition.Append(meta.partition);
+  (void)b_->offset.Append(meta.offset);
+  (void)b_->kafka_timestamp.Append(meta.timestamp_ms * 1000);
+  (void)b_->key.Append(reinterpret_cast<const uint8_t*>(key.data()), static_cast<int32_t>(key.size()));
+  (void)b_->payload.Append(payload.data(), static_cast<int32_t>(payload.size()));
+  (void)b_->reason.Append(reason.data(), static_cast<int32_t>(reason.size()));
+  (void)b_->ingest_time.Append(ingest_time_us);
+  ++rows_;
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> QuarantineRows::Take() {
+  std::vector<std::shared_ptr<arrow::Array>> cols;
+  arrow::ArrayBuilder* builders[] = {&b_->topic, &b_->partition, &b_->offset, &b_->kafka_timestamp,
+                                     &b_->key,   &b_->payload,   &b_->reason, &b_->ingest_time};
+  for (arrow::ArrayBuilder* builder : builders) {
+    std::shared_ptr<arrow::Array> a;
+    ORBIT_RETURN_IF_ERROR(columnar::FromArrow(builder->Finish(&a), "finish quarantine column"));
+    cols.push_back(std::move(a));
+  }
+  auto batch = arrow::RecordBatch::Make(QuarantineTableSchema(), rows_, std::move(cols));
+  rows_ = 0;
+  return batch;
+}
+
+}  // namespace orbitlake::ingest

@@ -1,0 +1,114 @@
+#include "ingest/event_rows.h"
+
+#include <cmath>
+#include <limits>
+
+#include <arrow/api.h>
+#include <gtest/gtest.h>
+
+#include "telemetry/event.h"
+
+namespace orbitlake::ingest {
+namespace {
+
+constexpr int64_t kNoon = 1'763'899'200'000'000'000LL;  // 2025-11-23T12:00:00Z in ns
+
+std::vector<uint8_t> Encode(const std::string& sat, uint64_t seq, int64_t ts_ns, double battery = 50) {
+  telemetry::EventEncoder enc;
+  auto bytes = enc.Encode({sat, seq, ts_ns, {21.5, battery, 800.25, 0.5, 0.49, 0.51}});
+  return {bytes.begin(), bytes.end()};
+}
+
+TEST(EventRowsTest, DayToIsoDate) {
+  EXPECT_EQ(DayToIsoDate(0), "1970-01-01");
+  EXPECT_EQ(DayToIsoDate(20415), "2025-11-23");
+  EXPECT_EQ(DayToIsoDate(-1), "1969-12-31");
+  EXPECT_EQ(DayToIsoDate(11016), "2000-02-29");
+}
+
+TEST(EventRowsTest, DecodesEventsIntoColumnsWithKafkaMetadata) {
+  EventRows rows;
+  auto e = Encode("sat3", 42, kNoon + 123'456'789);
+  ASSERT_TRUE(rows.Append(e, {"sat-data", 4, 1000, 1'763'899'200'500}, 1'763'899'201'000'000).ok());
+  EXPECT_EQ(rows.rows(), 1);
+  auto chunks = rows.TakeChunks();
+  ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
+  ASSERT_EQ(chunks->size(), 1u);
+  const Chunk& c = (*chunks)[0];
+  EXPECT_EQ(c.partition_value, "2025-11-23");
+  ASSERT_EQ(c.batch->num_rows(), 1);
+  EXPECT_EQ(c.batch->schema()->GetFieldIndex("date"), -1) << "partition column is not in data files";
+  auto col = [&](const char* name) { return c.batch->GetColumnByName(name); };
+  EXPECT_EQ(std::static_pointer_cast<arrow::StringArray>(col("satellite"))->GetString(0), "sat3");
+  EXPECT_EQ(std::static_pointer_cast<arrow::Int64Array>(col("sequence"))->Value(0), 42);
+  EXPECT_EQ(std::static_pointer_cast<arrow::TimestampArray>(col("event_time"))->Value(0), (kNoon + 123'456'789) / 1000);
+  EXPECT_EQ(std::static_pointer_cast<arrow::Int64Array>(col("event_time_ns"))->Value(0), kNoon + 123'456'789);
+  EXPECT_EQ(std::static_pointer_cast<arrow::DoubleArray>(col("altitude"))->Value(0), 800.25);
+  EXPECT_EQ(std::static_pointer_cast<arrow::Int32Array>(col("kafka_partition"))->Value(0), 4);
+  EXPECT_EQ(std::static_pointer_cast<arrow::Int64Array>(col("kafka_offset"))->Value(0), 1000);
+  EXPECT_EQ(std::static_pointer_cast<arrow::TimestampArray>(col("kafka_timestamp"))->Value(0), 1'763'899'200'500'000);
+  EXPECT_EQ(rows.rows(), 0);
+  // Builders are reusable after TakeChunks().
+  ASSERT_TRUE(rows.Append(e, {"sat-data", 4, 1001, 0}, 0).ok());
+  EXPECT_EQ((*rows.TakeChunks())[0].batch->num_rows(), 1);
+}
+
+TEST(EventRowsTest, RowsAroundMidnightGoToTwoPartitions) {
+  EventRows rows;
+  const int64_t midnight = kNoon + 12LL * 3600 * 1'000'000'000;
+  ASSERT_TRUE(rows.Append(Encode("a", 1, midnight - 1), {"t", 0, 1, 0}, 0).ok());
+  ASSERT_TRUE(rows.Append(Encode("a", 2, midnight), {"t", 0, 2, 0}, 0).ok());
+  ASSERT_TRUE(rows.Append(Encode("a", 3, midnight - 5), {"t", 0, 3, 0}, 0).ok());
+  auto chunks = rows.TakeChunks();
+  ASSERT_TRUE(chunks.ok());
+  ASSERT_EQ(chunks->size(), 2u);
+  EXPECT_EQ((*chunks)[0].partition_value, "2025-11-23");
+  EXPECT_EQ((*chunks)[0].batch->num_rows(), 2);
+  EXPECT_EQ((*chunks)[1].partition_value, "2025-11-24");
+  EXPECT_EQ((*chunks)[1].batch->num_rows(), 1);
+}
+
+TEST(EventRowsTest, UnpartitionedKeepsTheDateAsData) {
+  EventRows rows({.partition_by_date = false});
+  ASSERT_TRUE(rows.Append(Encode("a", 1, kNoon), {"t", 0, 1, 0}, 0).ok());
+  auto chunks = rows.TakeChunks();
+  ASSERT_TRUE(chunks.ok());
+  ASSERT_EQ(chunks->size(), 1u);
+  EXPECT_EQ((*chunks)[0].partition_value, "");
+  EXPECT_TRUE((*chunks)[0].batch->schema()->Equals(*RawTableSchema()));
+  EXPECT_EQ(std::static_pointer_cast<arrow::Date32Array>((*chunks)[0].batch->GetColumnByName("date"))->Value(0), 20415);
+}
+
+TEST(EventRowsTest, BadEventsAreRejectedWithAReasonAndNotAppended) {
+  EventRows rows;
+  std::vector<uint8_t> garbage = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  Status s = rows.Append(garbage, {"t", 0, 1, 0}, 0);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  EXPECT_EQ(rows.Append({}, {"t", 0, 1, 0}, 0).code(), StatusCode::kCorruption);
+  Status nan = rows.Append(Encode("a", 1, kNoon, std::nan("")), {"t", 0, 2, 0}, 0);
+  EXPECT_EQ(nan.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(nan.message().find("battery_charge_pct"), std::string::npos);
+  EXPECT_FALSE(rows.Append(Encode("a", 1, kNoon, 140), {"t", 0, 3, 0}, 0).ok());
+  EXPECT_FALSE(rows.Append(Encode("a", 1, kNoon, std::numeric_limits<double>::infinity()), {"t", 0, 4, 0}, 0).ok());
+  EXPECT_FALSE(rows.Append(Encode("a", 1, -5), {"t", 0, 5, 0}, 0).ok());
+  EXPECT_EQ(rows.rows(), 0);
+  EXPECT_TRUE(rows.TakeChunks()->empty());
+}
+
+TEST(EventRowsTest, QuarantineKeepsTheRawBytesAndReason) {
+  QuarantineRows q;
+  std::vector<uint8_t> bad = {0xde, 0xad};
+  q.Append(bad, "sat9", {"sat-data", 2, 77, 1000}, "Corruption: too short", 5);
+  auto batch = q.Take();
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ((*batch)->num_rows(), 1);
+  auto payload = std::static_pointer_cast<arrow::BinaryArray>((*batch)->GetColumnByName("payload"));
+  EXPECT_EQ(payload->GetString(0), std::string("\xde\xad"));
+  EXPECT_EQ(std::static_pointer_cast<arrow::StringArray>((*batch)->GetColumnByName("reason"))->GetString(0),
+            "Corruption: too short");
+  EXPECT_EQ(std::static_pointer_cast<arrow::Int64Array>((*batch)->GetColumnByName("kafka_offset"))->Value(0), 77);
+  EXPECT_EQ(q.rows(), 0);
+}
+
+}  // namespace
+}  // namespace orbitlake::ingest
