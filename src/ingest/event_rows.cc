@@ -101,25 +101,16 @@ struct EventRows::Builders {
   arrow::Int64Builder kafka_offset;
   arrow::TimestampBuilder kafka_timestamp{TimestampUtc(), arrow::default_memory_pool()};
   arrow::TimestampBuilder ingest_time{TimestampUtc(), arrow::default_memory_pool()};
-  int64_t rows = 0;
+  arrow::Date32Builder date;
 };
 
-EventRows::EventRows(EventRowsOptions options) : options_(options) {}
+EventRows::EventRows() : b_(std::make_unique<Builders>()) {}
 EventRows::~EventRows() = default;
-
-EventRows::Builders& EventRows::BuildersFor(int32_t day) {
-  if (day == last_day_ && last_ != nullptr) return *last_;
-  auto& slot = groups_[day];
-  if (!slot) slot = std::make_unique<Builders>();
-  last_day_ = day;
-  last_ = slot.get();
-  return *slot;
-}
 
 Status EventRows::Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us) {
   ORBIT_ASSIGN_OR_RETURN(telemetry::EventView e, telemetry::DecodeEvent(payload));
   ORBIT_RETURN_IF_ERROR(Validate(e));
-  Builders& b = BuildersFor(options_.partition_by_date ? DayOf(e.timestamp_ns()) : 0);
+  Builders& b = *b_;
   arrow::Status st = b.satellite.Append(e.satellite().data(), static_cast<int32_t>(e.satellite().size()));
   st &= b.sequence.Append(static_cast<int64_t>(e.sequence()));
   st &= b.event_time.Append(e.timestamp_ns() / 1000);
@@ -135,46 +126,34 @@ Status EventRows::Append(std::span<const uint8_t> payload, const KafkaMeta& meta
   st &= b.kafka_offset.Append(meta.offset);
   st &= b.kafka_timestamp.Append(meta.timestamp_ms * 1000);
   st &= b.ingest_time.Append(ingest_time_us);
+  st &= b.date.Append(DayOf(e.timestamp_ns()));
   ORBIT_RETURN_IF_ERROR(columnar::FromArrow(st, "append event row"));
-  ++b.rows;
   ++rows_;
   return Status::OK();
 }
 
-Result<std::vector<Chunk>> EventRows::TakeChunks() {
-  std::vector<Chunk> out;
-  auto full = RawTableSchema();
-  auto data_schema = options_.partition_by_date ? *full->RemoveField(full->GetFieldIndex("date")) : full;
-  for (auto& [day, b] : groups_) {
-    if (b->rows == 0) continue;
-    std::vector<std::shared_ptr<arrow::Array>> cols;
-    arrow::ArrayBuilder* builders[] = {&b->satellite, &b->sequence,     &b->event_time,      &b->event_time_ns,
-                                       &b->temp_c,    &b->battery,      &b->altitude,        &b->sensor1,
-                                       &b->sensor2,   &b->sensor3,      &b->kafka_topic,     &b->kafka_partition,
-                                       &b->kafka_offset, &b->kafka_timestamp, &b->ingest_time};
-    for (arrow::ArrayBuilder* builder : builders) {
-      std::shared_ptr<arrow::Array> a;
-      ORBIT_RETURN_IF_ERROR(columnar::FromArrow(builder->Finish(&a), "finish column"));
-      cols.push_back(std::move(a));
-    }
-    if (!options_.partition_by_date) {
-      // The date column is data when the table is not partitioned by it.
-      arrow::Date32Builder date;
-      auto et = std::static_pointer_cast<arrow::TimestampArray>(cols[2]);
-      for (int64_t i = 0; i < et->length(); ++i) {
-        int64_t us = et->Value(i);
-        ORBIT_RETURN_IF_ERROR(columnar::FromArrow(date.Append(DayOf(us * 1000)), "date column"));
-      }
-      std::shared_ptr<arrow::Array> a;
-      ORBIT_RETURN_IF_ERROR(columnar::FromArrow(date.Finish(&a), "finish date"));
-      cols.push_back(std::move(a));
-    }
-    out.push_back({options_.partition_by_date ? DayToIsoDate(day) : "",
-                   arrow::RecordBatch::Make(data_schema, b->rows, std::move(cols))});
-    b->rows = 0;
+// Finishes every builder in `builders` into `cols` (builders reset and stay reusable).
+static Status FinishColumns(std::initializer_list<arrow::ArrayBuilder*> builders,
+                     std::vector<std::shared_ptr<arrow::Array>>* cols) {
+  for (arrow::ArrayBuilder* builder : builders) {
+    std::shared_ptr<arrow::Array> a;
+    ORBIT_RETURN_IF_ERROR(columnar::FromArrow(builder->Finish(&a), "finish column"));
+    cols->push_back(std::move(a));
   }
+  return Status::OK();
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> EventRows::TakeBatch() {
+  Builders& b = *b_;
+  std::vector<std::shared_ptr<arrow::Array>> cols;
+  ORBIT_RETURN_IF_ERROR(FinishColumns({&b.satellite, &b.sequence, &b.event_time, &b.event_time_ns, &b.temp_c,
+                                       &b.battery, &b.altitude, &b.sensor1, &b.sensor2, &b.sensor3, &b.kafka_topic,
+                                       &b.kafka_partition, &b.kafka_offset, &b.kafka_timestamp, &b.ingest_time,
+                                       &b.date},
+                                      &cols));
+  auto batch = arrow::RecordBatch::Make(RawTableSchema(), rows_, std::move(cols));
   rows_ = 0;
-  return out;
+  return batch;
 }
 
 struct QuarantineRows::Builders {
@@ -206,13 +185,9 @@ void QuarantineRows::Append(std::span<const uint8_t> payload, std::string_view k
 
 Result<std::shared_ptr<arrow::RecordBatch>> QuarantineRows::Take() {
   std::vector<std::shared_ptr<arrow::Array>> cols;
-  arrow::ArrayBuilder* builders[] = {&b_->topic, &b_->partition, &b_->offset, &b_->kafka_timestamp,
-                                     &b_->key,   &b_->payload,   &b_->reason, &b_->ingest_time};
-  for (arrow::ArrayBuilder* builder : builders) {
-    std::shared_ptr<arrow::Array> a;
-    ORBIT_RETURN_IF_ERROR(columnar::FromArrow(builder->Finish(&a), "finish quarantine column"));
-    cols.push_back(std::move(a));
-  }
+  ORBIT_RETURN_IF_ERROR(FinishColumns({&b_->topic, &b_->partition, &b_->offset, &b_->kafka_timestamp, &b_->key,
+                                       &b_->payload, &b_->reason, &b_->ingest_time},
+                                      &cols));
   auto batch = arrow::RecordBatch::Make(QuarantineTableSchema(), rows_, std::move(cols));
   rows_ = 0;
   return batch;

@@ -1,5 +1,5 @@
-// Decoded telemetry events accumulated column-wise (Arrow builders), grouped by the
-// table's partition value (the event's UTC date), ready to be written as Parquet.
+// Decoded telemetry events accumulated column-wise (Arrow builders), ready to be
+// written as Parquet by the Delta table writer.
 //
 // Each Kafka message is verified and decoded zero-copy (telemetry::DecodeEvent) and its
 // fields appended straight into the builders; the message can be released right after.
@@ -12,7 +12,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -43,21 +42,9 @@ std::shared_ptr<arrow::Schema> RawTableSchema();
 // The quarantine table: the message as received plus why it was rejected.
 std::shared_ptr<arrow::Schema> QuarantineTableSchema();
 
-// Rows of one partition value: `partition_value` is "YYYY-MM-DD" (or "" when the table
-// is not partitioned), `batch` has RawTableSchema() minus the partition column.
-struct Chunk {
-  std::string partition_value;
-  std::shared_ptr<arrow::RecordBatch> batch;
-};
-
-struct EventRowsOptions {
-  // Partition the rows by event date (`date` column). Default on; off = one group.
-  bool partition_by_date = true;
-};
-
 class EventRows {
  public:
-  explicit EventRows(EventRowsOptions options = {});
+  EventRows();
   ~EventRows();
 
   // Decodes and validates `payload`; appends one row or returns why it was rejected
@@ -65,19 +52,15 @@ class EventRows {
   // nothing is appended.
   Status Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us);
 
-  // Rows appended since the last TakeChunks().
+  // Rows appended since the last TakeBatch().
   int64_t rows() const { return rows_; }
-  // The accumulated rows as record batches, one per partition value; empties the builders.
-  Result<std::vector<Chunk>> TakeChunks();
+  // The accumulated rows as one record batch with RawTableSchema(); empties the
+  // builders. Splitting by partition value is the table writer's job.
+  Result<std::shared_ptr<arrow::RecordBatch>> TakeBatch();
 
  private:
   struct Builders;
-  Builders& BuildersFor(int32_t day);
-
-  EventRowsOptions options_;
-  std::map<int32_t, std::unique_ptr<Builders>> groups_;
-  int32_t last_day_ = INT32_MIN;
-  Builders* last_ = nullptr;
+  std::unique_ptr<Builders> b_;
   int64_t rows_ = 0;
 };
 

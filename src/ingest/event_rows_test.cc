@@ -31,14 +31,11 @@ TEST(EventRowsTest, DecodesEventsIntoColumnsWithKafkaMetadata) {
   auto e = Encode("sat3", 42, kNoon + 123'456'789);
   ASSERT_TRUE(rows.Append(e, {"sat-data", 4, 1000, 1'763'899'200'500}, 1'763'899'201'000'000).ok());
   EXPECT_EQ(rows.rows(), 1);
-  auto chunks = rows.TakeChunks();
-  ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
-  ASSERT_EQ(chunks->size(), 1u);
-  const Chunk& c = (*chunks)[0];
-  EXPECT_EQ(c.partition_value, "2025-11-23");
-  ASSERT_EQ(c.batch->num_rows(), 1);
-  EXPECT_EQ(c.batch->schema()->GetFieldIndex("date"), -1) << "partition column is not in data files";
-  auto col = [&](const char* name) { return c.batch->GetColumnByName(name); };
+  auto batch = rows.TakeBatch();
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_EQ((*batch)->num_rows(), 1);
+  EXPECT_TRUE((*batch)->schema()->Equals(*RawTableSchema()));
+  auto col = [&](const char* name) { return (*batch)->GetColumnByName(name); };
   EXPECT_EQ(std::static_pointer_cast<arrow::StringArray>(col("satellite"))->GetString(0), "sat3");
   EXPECT_EQ(std::static_pointer_cast<arrow::Int64Array>(col("sequence"))->Value(0), 42);
   EXPECT_EQ(std::static_pointer_cast<arrow::TimestampArray>(col("event_time"))->Value(0), (kNoon + 123'456'789) / 1000);
@@ -47,36 +44,23 @@ TEST(EventRowsTest, DecodesEventsIntoColumnsWithKafkaMetadata) {
   EXPECT_EQ(std::static_pointer_cast<arrow::Int32Array>(col("kafka_partition"))->Value(0), 4);
   EXPECT_EQ(std::static_pointer_cast<arrow::Int64Array>(col("kafka_offset"))->Value(0), 1000);
   EXPECT_EQ(std::static_pointer_cast<arrow::TimestampArray>(col("kafka_timestamp"))->Value(0), 1'763'899'200'500'000);
+  EXPECT_EQ(std::static_pointer_cast<arrow::Date32Array>(col("date"))->Value(0), 20415);
   EXPECT_EQ(rows.rows(), 0);
-  // Builders are reusable after TakeChunks().
+  // Builders are reusable after TakeBatch().
   ASSERT_TRUE(rows.Append(e, {"sat-data", 4, 1001, 0}, 0).ok());
-  EXPECT_EQ((*rows.TakeChunks())[0].batch->num_rows(), 1);
+  EXPECT_EQ((*rows.TakeBatch())->num_rows(), 1);
 }
 
-TEST(EventRowsTest, RowsAroundMidnightGoToTwoPartitions) {
+TEST(EventRowsTest, TheDateIsTheEventsUtcDay) {
   EventRows rows;
   const int64_t midnight = kNoon + 12LL * 3600 * 1'000'000'000;
   ASSERT_TRUE(rows.Append(Encode("a", 1, midnight - 1), {"t", 0, 1, 0}, 0).ok());
   ASSERT_TRUE(rows.Append(Encode("a", 2, midnight), {"t", 0, 2, 0}, 0).ok());
-  ASSERT_TRUE(rows.Append(Encode("a", 3, midnight - 5), {"t", 0, 3, 0}, 0).ok());
-  auto chunks = rows.TakeChunks();
-  ASSERT_TRUE(chunks.ok());
-  ASSERT_EQ(chunks->size(), 2u);
-  EXPECT_EQ((*chunks)[0].partition_value, "2025-11-23");
-  EXPECT_EQ((*chunks)[0].batch->num_rows(), 2);
-  EXPECT_EQ((*chunks)[1].partition_value, "2025-11-24");
-  EXPECT_EQ((*chunks)[1].batch->num_rows(), 1);
-}
-
-TEST(EventRowsTest, UnpartitionedKeepsTheDateAsData) {
-  EventRows rows({.partition_by_date = false});
-  ASSERT_TRUE(rows.Append(Encode("a", 1, kNoon), {"t", 0, 1, 0}, 0).ok());
-  auto chunks = rows.TakeChunks();
-  ASSERT_TRUE(chunks.ok());
-  ASSERT_EQ(chunks->size(), 1u);
-  EXPECT_EQ((*chunks)[0].partition_value, "");
-  EXPECT_TRUE((*chunks)[0].batch->schema()->Equals(*RawTableSchema()));
-  EXPECT_EQ(std::static_pointer_cast<arrow::Date32Array>((*chunks)[0].batch->GetColumnByName("date"))->Value(0), 20415);
+  auto batch = rows.TakeBatch();
+  ASSERT_TRUE(batch.ok());
+  auto date = std::static_pointer_cast<arrow::Date32Array>((*batch)->GetColumnByName("date"));
+  EXPECT_EQ(DayToIsoDate(date->Value(0)), "2025-11-23");
+  EXPECT_EQ(DayToIsoDate(date->Value(1)), "2025-11-24");
 }
 
 TEST(EventRowsTest, BadEventsAreRejectedWithAReasonAndNotAppended) {
@@ -92,7 +76,7 @@ TEST(EventRowsTest, BadEventsAreRejectedWithAReasonAndNotAppended) {
   EXPECT_FALSE(rows.Append(Encode("a", 1, kNoon, std::numeric_limits<double>::infinity()), {"t", 0, 4, 0}, 0).ok());
   EXPECT_FALSE(rows.Append(Encode("a", 1, -5), {"t", 0, 5, 0}, 0).ok());
   EXPECT_EQ(rows.rows(), 0);
-  EXPECT_TRUE(rows.TakeChunks()->empty());
+  EXPECT_EQ((*rows.TakeBatch())->num_rows(), 0);
 }
 
 TEST(EventRowsTest, QuarantineKeepsTheRawBytesAndReason) {
