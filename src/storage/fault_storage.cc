@@ -55,6 +55,8 @@ FaultStorage::Decision FaultStorage::Check(FaultOp op, std::string_view path) {
     switch (r.rule.action) {
       case FaultAction::kFail:
         return {Status::IOError("injected failure at " + std::string(path))};
+      case FaultAction::kFailAfter:
+        return {Status::IOError("injected failure after applying " + std::string(path)), true};
       case FaultAction::kCrashBefore:
         crashed_ = true;
         return {Crashed(path)};

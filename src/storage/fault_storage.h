@@ -19,7 +19,12 @@
 namespace orbitlake::storage {
 
 enum class FaultOp { kList, kRead, kWriteFile, kPutIfAbsent, kDelete };
-enum class FaultAction { kFail, kCrashBefore, kCrashAfter };
+enum class FaultAction {
+  kFail,         // this operation fails, nothing is written
+  kFailAfter,    // it is applied but reports IOError (a lost response), no crash
+  kCrashBefore,  // not applied, and the storage is "crashed" from now on
+  kCrashAfter,   // applied, then crashed
+};
 
 struct FaultRule {
   FaultOp op = FaultOp::kPutIfAbsent;

@@ -1,0 +1,152 @@
+#include "delta/schema.h"
+
+#include <regex>
+
+#include <arrow/api.h>
+#include <nlohmann/json.hpp>
+
+namespace orbitlake::delta {
+namespace {
+
+using nlohmann::json;
+
+Result<json> TypeToJson(const arrow::DataType& t, const std::string& where);
+
+Result<json> FieldToJson(const arrow::Field& f) {
+  ORBIT_ASSIGN_OR_RETURN(json type, TypeToJson(*f.type(), f.name()));
+  return json{{"name", f.name()}, {"type", std::move(type)}, {"nullable", f.nullable()}, {"metadata", json::object()}};
+}
+
+Result<json> TypeToJson(const arrow::DataType& t, const std::string& where) {
+  switch (t.id()) {
+    case arrow::Type::BOOL: return json("boolean");
+    case arrow::Type::INT8: return json("byte");
+    case arrow::Type::INT16: return json("short");
+    case arrow::Type::INT32: return json("integer");
+    case arrow::Type::INT64: return json("long");
+    case arrow::Type::FLOAT: return json("float");
+    case arrow::Type::DOUBLE: return json("double");
+    case arrow::Type::STRING:
+    case arrow::Type::LARGE_STRING: return json("string");
+    case arrow::Type::BINARY:
+    case arrow::Type::LARGE_BINARY: return json("binary");
+    case arrow::Type::DATE32: return json("date");
+    case arrow::Type::TIMESTAMP: {
+      const auto& ts = static_cast<const arrow::TimestampType&>(t);
+      if (ts.timezone().empty()) {
+        return Status::Unsupported("column '" + where +
+                                   "': timestamp without time zone needs Delta's timestampNtz feature, which "
+                                   "orbitlake does not write; use timestamp(us, \"UTC\")");
+      }
+      return json("timestamp");
+    }
+    case arrow::Type::DECIMAL128: {
+      const auto& d = static_cast<const arrow::Decimal128Type&>(t);
+      return json("decimal(" + std::to_string(d.precision()) + "," + std::to_string(d.scale()) + ")");
+    }
+    case arrow::Type::STRUCT: {
+      json fields = json::array();
+      for (const auto& f : t.fields()) {
+        ORBIT_ASSIGN_OR_RETURN(json fj, FieldToJson(*f));
+        fields.push_back(std::move(fj));
+      }
+      return json{{"type", "struct"}, {"fields", std::move(fields)}};
+    }
+    case arrow::Type::LIST:
+    case arrow::Type::LARGE_LIST: {
+      const auto& value = *t.field(0);
+      ORBIT_ASSIGN_OR_RETURN(json et, TypeToJson(*value.type(), where + ".element"));
+      return json{{"type", "array"}, {"elementType", std::move(et)}, {"containsNull", value.nullable()}};
+    }
+    case arrow::Type::MAP: {
+      const auto& m = static_cast<const arrow::MapType&>(t);
+      ORBIT_ASSIGN_OR_RETURN(json kt, TypeToJson(*m.key_type(), where + ".key"));
+      ORBIT_ASSIGN_OR_RETURN(json vt, TypeToJson(*m.item_type(), where + ".value"));
+      return json{{"type", "map"}, {"keyType", std::move(kt)}, {"valueType", std::move(vt)},
+                  {"valueContainsNull", m.item_field()->nullable()}};
+    }
+    default:
+      return Status::Unsupported("column '" + where + "': Arrow type " + t.ToString() + " has no Delta equivalent");
+  }
+}
+
+Result<std::shared_ptr<arrow::DataType>> TypeFromJson(const json& j, const std::string& where);
+
+Result<std::shared_ptr<arrow::Field>> FieldFromJson(const json& j) {
+  if (!j.is_object() || !j.contains("name") || !j.contains("type")) {
+    return Status::Corruption("schemaString: field without name/type: " + j.dump());
+  }
+  std::string name = j["name"].get<std::string>();
+  ORBIT_ASSIGN_OR_RETURN(auto type, TypeFromJson(j["type"], name));
+  bool nullable = j.value("nullable", true);
+  return arrow::field(name, type, nullable);
+}
+
+Result<std::shared_ptr<arrow::DataType>> TypeFromJson(const json& j, const std::string& where) {
+  if (j.is_string()) {
+    const std::string s = j.get<std::string>();
+    if (s == "boolean") return arrow::boolean();
+    if (s == "byte") return arrow::int8();
+    if (s == "short") return arrow::int16();
+    if (s == "integer") return arrow::int32();
+    if (s == "long") return arrow::int64();
+    if (s == "float") return arrow::float32();
+    if (s == "double") return arrow::float64();
+    if (s == "string") return arrow::utf8();
+    if (s == "binary") return arrow::binary();
+    if (s == "date") return arrow::date32();
+    if (s == "timestamp") return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
+    if (s == "timestamp_ntz") return arrow::timestamp(arrow::TimeUnit::MICRO);
+    static const std::regex kDecimal(R"(decimal\(\s*(\d+)\s*,\s*(\d+)\s*\))");
+    std::smatch m;
+    if (std::regex_match(s, m, kDecimal)) return arrow::decimal128(std::stoi(m[1]), std::stoi(m[2]));
+    return Status::Unsupported("column '" + where + "': Delta type '" + s + "' is not supported");
+  }
+  if (!j.is_object()) return Status::Corruption("schemaString: bad type for '" + where + "'");
+  const std::string kind = j.value("type", "");
+  if (kind == "struct") {
+    arrow::FieldVector fields;
+    for (const auto& f : j.value("fields", json::array())) {
+      ORBIT_ASSIGN_OR_RETURN(auto field, FieldFromJson(f));
+      fields.push_back(std::move(field));
+    }
+    return arrow::struct_(fields);
+  }
+  if (kind == "array") {
+    ORBIT_ASSIGN_OR_RETURN(auto et, TypeFromJson(j["elementType"], where + ".element"));
+    return arrow::list(arrow::field("element", et, j.value("containsNull", true)));
+  }
+  if (kind == "map") {
+    ORBIT_ASSIGN_OR_RETURN(auto kt, TypeFromJson(j["keyType"], where + ".key"));
+    ORBIT_ASSIGN_OR_RETURN(auto vt, TypeFromJson(j["valueType"], where + ".value"));
+    return std::static_pointer_cast<arrow::DataType>(std::make_shared<arrow::MapType>(
+        arrow::field("key", kt, false), arrow::field("value", vt, j.value("valueContainsNull", true))));
+  }
+  return Status::Unsupported("column '" + where + "': Delta type " + j.dump() + " is not supported");
+}
+
+}  // namespace
+
+Result<std::string> ToSchemaString(const arrow::Schema& schema) {
+  json fields = json::array();
+  for (const auto& f : schema.fields()) {
+    ORBIT_ASSIGN_OR_RETURN(json fj, FieldToJson(*f));
+    fields.push_back(std::move(fj));
+  }
+  return json{{"type", "struct"}, {"fields", std::move(fields)}}.dump();
+}
+
+Result<std::shared_ptr<arrow::Schema>> FromSchemaString(std::string_view schema_string) {
+  json j = json::parse(schema_string, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || j.value("type", "") != "struct") {
+    return Status::Corruption("schemaString is not a struct type JSON");
+  }
+  try {
+    ORBIT_ASSIGN_OR_RETURN(auto st, TypeFromJson(j, "<root>"));
+    return arrow::schema(st->fields());
+  } catch (const json::exception& e) {
+    return Status::Corruption(std::string("schemaString: ") + e.what());
+  }
+}
+
+}  // namespace orbitlake::delta

@@ -1,0 +1,54 @@
+#include "delta/schema.h"
+
+#include <arrow/api.h>
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+namespace orbitlake::delta {
+namespace {
+
+TEST(SchemaTest, ArrowToSparkTypeNamesAndBack) {
+  auto schema = arrow::schema({
+      arrow::field("id", arrow::int64(), false), arrow::field("n", arrow::int32()), arrow::field("s", arrow::int16()),
+      arrow::field("b", arrow::int8()), arrow::field("x", arrow::float64()), arrow::field("f", arrow::float32()),
+      arrow::field("ok", arrow::boolean()), arrow::field("name", arrow::utf8()), arrow::field("raw", arrow::binary()),
+      arrow::field("date", arrow::date32()), arrow::field("ts", arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")),
+      arrow::field("d", arrow::decimal128(10, 2)),
+      arrow::field("pos", arrow::struct_({arrow::field("lat", arrow::float64())})),
+      arrow::field("tags", arrow::list(arrow::utf8())),
+      arrow::field("m", arrow::map(arrow::utf8(), arrow::int64())),
+  });
+  auto s = ToSchemaString(*schema);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto j = nlohmann::json::parse(*s);
+  std::vector<std::string> names;
+  for (const auto& f : j["fields"]) names.push_back(f["type"].is_string() ? f["type"].get<std::string>() : f["type"]["type"].get<std::string>());
+  EXPECT_EQ(names, (std::vector<std::string>{"long", "integer", "short", "byte", "double", "float", "boolean", "string",
+                                             "binary", "date", "timestamp", "decimal(10,2)", "struct", "array", "map"}));
+  EXPECT_EQ(j["fields"][0]["nullable"], false);
+  EXPECT_TRUE(j["fields"][0]["metadata"].is_object());
+  auto back = FromSchemaString(*s);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ((*back)->num_fields(), schema->num_fields());
+  for (int i = 0; i < schema->num_fields(); ++i) {
+    if (schema->field(i)->type()->id() == arrow::Type::LIST || schema->field(i)->type()->id() == arrow::Type::MAP) continue;
+    EXPECT_TRUE((*back)->field(i)->Equals(*schema->field(i))) << (*back)->field(i)->ToString();
+  }
+}
+
+TEST(SchemaTest, TimestampWithoutZoneIsRefusedWithReason) {
+  auto s = ToSchemaString(*arrow::schema({arrow::field("t", arrow::timestamp(arrow::TimeUnit::MICRO))}));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(s.status().message().find("timestampNtz"), std::string::npos);
+}
+
+TEST(SchemaTest, BadSchemaStringIsCorruption) {
+  EXPECT_EQ(FromSchemaString("{").status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(FromSchemaString(R"({"type":"struct","fields":[{"name":"v","type":"variant"}]})").status().code(),
+            StatusCode::kUnsupported);
+}
+
+}  // namespace
+}  // namespace orbitlake::delta

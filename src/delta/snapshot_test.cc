@@ -1,0 +1,72 @@
+#include "delta/snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include "delta/log_files.h"
+#include "storage/memory_storage.h"
+
+namespace orbitlake::delta {
+namespace {
+
+constexpr const char* kSchema = R"({"type":"struct","fields":[{"name":"a","type":"long","nullable":true,"metadata":{}}]})";
+
+std::string V0() {
+  Metadata m;
+  m.id = "t";
+  m.schema_string = kSchema;
+  return SerializeCommit({Protocol{}, m});
+}
+
+std::string AddCommit(const std::string& path) {
+  AddFile a;
+  a.path = path;
+  a.stats = R"({"numRecords":5})";
+  return SerializeCommit({a});
+}
+
+TEST(SnapshotTest, GapInVersionsIsCorruption) {
+  storage::MemoryStorage st;
+  st.Put(CommitPath(0), V0());
+  st.Put(CommitPath(1), AddCommit("a"));
+  st.Put(CommitPath(3), AddCommit("c"));
+  auto snap = LoadSnapshot(st);
+  ASSERT_FALSE(snap.ok());
+  EXPECT_EQ(snap.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(snap.status().message().find("gap"), std::string::npos) << snap.status().ToString();
+}
+
+TEST(SnapshotTest, TimeTravelAndStaleLastCheckpointHint) {
+  storage::MemoryStorage st;
+  st.Put(CommitPath(0), V0());
+  for (int v = 1; v <= 4; ++v) st.Put(CommitPath(v), AddCommit("f" + std::to_string(v)));
+  st.Put(LastCheckpointPath(), R"({"version":2,"size":3})");  // points at a checkpoint that is not there
+  auto snap = LoadSnapshot(st);
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_EQ(snap->version(), 4);
+  EXPECT_EQ(snap->files().size(), 4u);
+  EXPECT_EQ(snap->NumRecords(), 20);
+  auto old = LoadSnapshot(st, 2);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->files().size(), 2u);
+  EXPECT_EQ(LoadSnapshot(st, 9).status().code(), StatusCode::kNotFound);
+}
+
+TEST(SnapshotTest, UnsupportedReaderFeatureIsRefusedByName) {
+  storage::MemoryStorage st;
+  Metadata m;
+  m.id = "t";
+  m.schema_string = kSchema;
+  Protocol p{3, 7, std::vector<std::string>{"deletionVectors"}, std::vector<std::string>{"deletionVectors"}};
+  st.Put(CommitPath(0), SerializeCommit({p, m}));
+  auto snap = LoadSnapshot(st);
+  EXPECT_EQ(snap.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(snap.status().message().find("deletionVectors"), std::string::npos);
+}
+
+TEST(SnapshotTest, MissingTableIsNotFound) {
+  storage::MemoryStorage st;
+  EXPECT_EQ(LoadSnapshot(st).status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace orbitlake::delta

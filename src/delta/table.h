@@ -1,0 +1,154 @@
+// Table: a Delta table orbitlake writes to (and reads from), through storage::Storage.
+//
+// Typical ingester use:
+//   auto table = Table::OpenOrCreate(storage, schema, {.partition_columns = {"date"}});
+//   std::optional<int64_t> done = (*table)->snapshot().TxnVersion("orbitlake-sat-data-3");
+//   auto writer = (*table)->NewWriter();
+//   writer->Write(batch) ...;                  // Arrow record batches, table schema
+//   auto adds = writer->Finish();               // one Parquet file per partition value
+//   auto outcome = (*table)->Append({.adds = *adds, .txns = {{"orbitlake-sat-data-3", 41}}});
+//   Committed{version} | AlreadyCommitted{version} | Conflict{reason}
+//
+// Commit protocol: the commit file for version V = snapshot version + 1 is created with
+// Storage::PutIfAbsent, which exactly one writer wins. A loser reads the winning commit:
+// if it carries every one of our txn appIds at a version >= ours, our data is already
+// in the table (AlreadyCommitted, nothing is written twice); if it changed the schema or
+// protocol, or covers only some of our appIds, the outcome is Conflict; otherwise the
+// same actions are retried at V+1, at most TableOptions::max_commit_attempts times. An
+// I/O error on the put is resolved by reading the version back (commitInfo.txnId tells
+// whether it is ours). The snapshot follows every commit written or read, so commit
+// cost does not grow with the length of the log (no listing on the commit path).
+//
+// Checkpoints: after committing version V with V % delta.checkpointInterval == 0, a
+// checkpoint of V is written; its failure is reported in Committed::checkpoint and never
+// undoes or blocks the data commit (which is durable before the checkpoint starts).
+//
+// Thread safety: a Table is used by one thread at a time. Several Tables (threads or
+// processes) may commit to the same storage concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "columnar/parquet_file.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "delta/actions.h"
+#include "delta/snapshot.h"
+#include "delta/writer.h"
+#include "storage/storage.h"
+
+namespace arrow {
+class Schema;
+}
+
+namespace orbitlake::delta {
+
+struct TableOptions {
+  // Commit attempts (one per version tried) before giving up with Conflict. Each
+  // losing attempt means another writer committed, so this bounds how far a writer can
+  // fall behind under contention. Default 100.
+  int max_commit_attempts = 100;
+  // Retries of the same version after a retryable storage error (IsRetryable()).
+  // Default 5, with `io_retry_backoff` doubling between them.
+  int max_io_retries = 5;
+  std::chrono::milliseconds io_retry_backoff{50};
+  // Row-group size and statistics of the data files. Default: ParquetWriteOptions{}.
+  columnar::ParquetWriteOptions parquet;
+  // Write a checkpoint every delta.checkpointInterval commits. Default on; off only
+  // for tests and tools that want to observe the log without them.
+  bool write_checkpoints = true;
+  // commitInfo.engineInfo. Default "orbitlake/0.1.0".
+  std::string engine_info = "orbitlake/0.1.0";
+  // Remove tombstones younger than this stay in checkpoints (VACUUM safety). Default
+  // 7 days, Delta's delta.deletedFileRetentionDuration default.
+  std::chrono::milliseconds tombstone_retention = std::chrono::hours(24 * 7);
+  // Time source for commit timestamps and file times. Default (nullptr): SystemClock().
+  Clock* clock = nullptr;
+};
+
+struct CreateOptions {
+  // Partition columns, in order; each must be a string, date, integer or boolean
+  // column of the schema. Default: {"date"}, the event date.
+  std::vector<std::string> partition_columns = {"date"};
+  // metaData.configuration, e.g. {"delta.checkpointInterval", "10"}. Default empty.
+  StringMap configuration;
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+};
+
+struct Committed {
+  int64_t version = 0;
+  int attempts = 1;
+  // OK, or why the checkpoint after this commit failed (the commit itself stands).
+  Status checkpoint;
+  bool wrote_checkpoint = false;
+};
+struct AlreadyCommitted {
+  int64_t version = 0;  // the commit that already carries our txn versions
+};
+struct Conflict {
+  int64_t version = 0;  // the version we could not commit at
+  std::string reason;
+};
+using CommitOutcome = std::variant<Committed, AlreadyCommitted, Conflict>;
+
+struct AppendRequest {
+  std::vector<AddFile> adds;
+  // At most one per appId; lastUpdated is filled in when absent.
+  std::vector<Txn> txns;
+  // commitInfo.operation and operationParameters. Defaults: "WRITE", mode Append.
+  std::string operation = "WRITE";
+  StringMap operation_parameters;
+};
+
+class Table {
+ public:
+  // Opens an existing table (NotFound when there is none).
+  static Result<std::unique_ptr<Table>> Open(std::shared_ptr<storage::Storage> storage, TableOptions options = {});
+  // Opens the table, or creates it at version 0 (protocol 1/2, metaData, commitInfo).
+  // When it exists (or another writer creates it first), its schema must equal
+  // `schema` (names, types) and its partition columns must match.
+  static Result<std::unique_ptr<Table>> OpenOrCreate(std::shared_ptr<storage::Storage> storage,
+                                                     std::shared_ptr<arrow::Schema> schema,
+                                                     const CreateOptions& create, TableOptions options = {});
+
+  const Snapshot& snapshot() const { return snapshot_; }
+  // Catches up with commits made by others since the snapshot.
+  Status Refresh();
+
+  // A writer for data files of this table (snapshot schema and partitioning).
+  std::unique_ptr<TableWriter> NewWriter();
+
+  // Commits `adds` and `txns` atomically (see the commit protocol above).
+  Result<CommitOutcome> Append(AppendRequest request);
+
+  // Commits arbitrary actions (commitInfo is added). For tools and tests (e.g. a
+  // remove); refuses removes on append-only tables. `txns` in `actions` get the same
+  // exactly-once treatment as in Append().
+  Result<CommitOutcome> Commit(std::vector<Action> actions, std::string operation, StringMap operation_parameters);
+
+  // Writes a checkpoint of the current snapshot now.
+  Status Checkpoint();
+
+  storage::Storage& storage() { return *storage_; }
+  const std::shared_ptr<storage::Storage>& shared_storage() const { return storage_; }
+
+ private:
+  Table(std::shared_ptr<storage::Storage> storage, TableOptions options, Snapshot snapshot);
+  int64_t NowMs() const;
+  // Creates `path` if absent, resolving retryable errors by reading it back: OK when
+  // the file there is ours (commitInfo.txnId), AlreadyExists when it is another's.
+  Status PutCommit(int64_t version, const std::string& payload, const std::string& txn_id);
+  Result<CommitOutcome> CommitOnce(std::vector<Action> actions);
+
+  std::shared_ptr<storage::Storage> storage_;
+  TableOptions options_;
+  Snapshot snapshot_;
+};
+
+}  // namespace orbitlake::delta

@@ -1,0 +1,288 @@
+#include "delta/table.h"
+
+#include <arrow/api.h>
+
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "delta/checkpoint.h"
+#include "delta/log_files.h"
+#include "delta/reader.h"
+#include "storage/fault_storage.h"
+#include "storage/local_storage.h"
+#include "storage/memory_storage.h"
+#include "support/satellite_batch.h"
+#include "support/test_env.h"
+
+namespace orbitlake::delta {
+namespace {
+
+using orbitlake::testing::SatelliteBatch;
+using orbitlake::testing::SatelliteSchema;
+constexpr int64_t kDayUs = 86'400'000'000;
+
+template <typename T>
+T Must(Result<T> r) {
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return std::move(r).value();
+}
+
+std::unique_ptr<Table> Create(std::shared_ptr<storage::Storage> st, StringMap config = {}, TableOptions opts = {}) {
+  CreateOptions c;
+  c.configuration = std::move(config);
+  return Must(Table::OpenOrCreate(std::move(st), SatelliteSchema(), c, std::move(opts)));
+}
+
+// Writes rows [first, first+rows) spread over `days` days and commits them with a txn.
+CommitOutcome AppendRows(Table& t, int64_t first, int64_t rows, std::string app = "app", int64_t days = 1) {
+  auto w = t.NewWriter();
+  EXPECT_TRUE(w->Write(*SatelliteBatch(first, rows, orbitlake::testing::kDefaultStartUs, days * kDayUs / rows)).ok());
+  auto adds = Must(w->Finish());
+  return Must(t.Append({.adds = adds, .txns = {{app, first + rows - 1}}}));
+}
+
+int64_t CountRows(storage::Storage& st) {
+  auto snap = Must(LoadSnapshot(st));
+  return Must(ReadTable(st, snap))->num_rows();
+}
+
+TEST(TableTest, CreateAppendAndReadBackPartitionedRows) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st);
+  EXPECT_EQ(t->snapshot().version(), 0);
+  auto out = AppendRows(*t, 0, 3000, "app", 3);
+  ASSERT_TRUE(std::holds_alternative<Committed>(out));
+  EXPECT_EQ(std::get<Committed>(out).version, 1);
+
+  auto snap = Must(LoadSnapshot(*st));
+  EXPECT_EQ(snap.version(), 1);
+  EXPECT_EQ(snap.files().size(), 3u) << "one file per date";
+  EXPECT_EQ(snap.TxnVersion("app"), 2999);
+  EXPECT_EQ(snap.NumRecords(), 3000);
+  for (const auto& [path, add] : snap.files()) {
+    EXPECT_EQ(path.rfind("date=2026-01-0", 0), 0u) << path;
+    EXPECT_TRUE(add.partition_values.at("date").has_value());
+    auto stats = nlohmann::json::parse(*add.stats);
+    EXPECT_EQ(stats["nullCount"].count("date"), 0u) << "partition columns are not in data files";
+    EXPECT_TRUE(stats["minValues"]["ts"].get<std::string>().ends_with("Z"));
+  }
+  auto table = Must(ReadTable(*st, snap));
+  EXPECT_EQ(table->num_rows(), 3000);
+  EXPECT_TRUE(table->schema()->Equals(*SatelliteSchema(), false)) << table->schema()->ToString();
+  auto expected = arrow::Table::FromRecordBatches({SatelliteBatch(0, 3000, orbitlake::testing::kDefaultStartUs,
+                                                                  kDayUs / 1000)});
+  // Files are read partition by partition, which here is seq order.
+  EXPECT_TRUE(table->CombineChunks().ValueOrDie()->Equals(*expected.ValueOrDie()));
+
+  auto last = Must(ReadTable(*st, snap, {.last_rows = 10}));
+  EXPECT_EQ(last->num_rows(), 10);
+}
+
+TEST(TableTest, OpenOrCreateChecksTheExistingSchema) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  Create(st);
+  auto again = Table::OpenOrCreate(st, SatelliteSchema(), {});
+  EXPECT_TRUE(again.ok());
+  auto other = Table::OpenOrCreate(st, arrow::schema({arrow::field("x", arrow::int64()), arrow::field("date", arrow::date32())}), {});
+  EXPECT_EQ(other.status().code(), StatusCode::kInvalidArgument);
+  auto bad_part = Table::OpenOrCreate(std::make_shared<storage::MemoryStorage>(), SatelliteSchema(),
+                                      {.partition_columns = {"lat"}});
+  EXPECT_EQ(bad_part.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(Table::Open(std::make_shared<storage::MemoryStorage>()).status().code(), StatusCode::kNotFound);
+}
+
+TEST(TableTest, SameTxnTwiceIsAlreadyCommittedAndWrittenOnce) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st);
+  ASSERT_TRUE(std::holds_alternative<Committed>(AppendRows(*t, 0, 100)));
+  auto again = AppendRows(*t, 0, 100);
+  ASSERT_TRUE(std::holds_alternative<AlreadyCommitted>(again));
+  EXPECT_EQ(CountRows(*st), 100);
+}
+
+TEST(TableTest, LoserRetriesAtNextVersionOrDetectsItsBatchIsIn) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto a = Create(st);
+  auto b = Must(Table::Open(st));
+  ASSERT_TRUE(std::holds_alternative<Committed>(AppendRows(*a, 0, 10, "a")));
+  // b's snapshot is at version 0; it loses version 1 and retries at 2.
+  auto out = AppendRows(*b, 10, 10, "b");
+  ASSERT_TRUE(std::holds_alternative<Committed>(out));
+  EXPECT_EQ(std::get<Committed>(out).version, 2);
+  EXPECT_EQ(std::get<Committed>(out).attempts, 2);
+
+  // A third writer at version 0 tries to commit what "a" (same appId) already committed.
+  auto c = Must(Table::Open(st));
+  auto dup = Must(Table::Open(st));
+  ASSERT_TRUE(std::holds_alternative<Committed>(AppendRows(*c, 20, 10, "c")));
+  auto out2 = AppendRows(*dup, 20, 10, "c");
+  ASSERT_TRUE(std::holds_alternative<AlreadyCommitted>(out2));
+  EXPECT_EQ(std::get<AlreadyCommitted>(out2).version, 3);
+  EXPECT_EQ(CountRows(*st), 30);
+}
+
+TEST(TableTest, ConcurrentWritersAllLandWithContiguousVersions) {
+  orbitlake::testing::TempDir dir;
+  auto st = std::make_shared<storage::LocalStorage>(dir.path());
+  Create(st, {{"delta.checkpointInterval", "5"}});
+  constexpr int kWriters = 4, kCommits = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> committed{0};
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      auto t = Must(Table::Open(std::make_shared<storage::LocalStorage>(dir.path())));
+      for (int i = 0; i < kCommits; ++i) {
+        auto out = AppendRows(*t, (w * kCommits + i) * 10, 10, "w" + std::to_string(w));
+        committed += std::holds_alternative<Committed>(out);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(committed.load(), kWriters * kCommits);
+  auto snap = Must(LoadSnapshot(*st));
+  EXPECT_EQ(snap.version(), kWriters * kCommits);
+  for (int w = 0; w < kWriters; ++w) EXPECT_EQ(snap.TxnVersion("w" + std::to_string(w)), (w * kCommits + kCommits - 1) * 10 + 9);
+  EXPECT_EQ(CountRows(*st), kWriters * kCommits * 10);
+}
+
+TEST(TableTest, CheckpointsEveryIntervalAndSnapshotUsesThem) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st, {{"delta.checkpointInterval", "3"}});
+  for (int i = 0; i < 7; ++i) {
+    auto out = AppendRows(*t, i * 10, 10);
+    ASSERT_TRUE(std::holds_alternative<Committed>(out));
+    auto& c = std::get<Committed>(out);
+    EXPECT_TRUE(c.checkpoint.ok()) << c.checkpoint.ToString();
+    EXPECT_EQ(c.wrote_checkpoint, c.version % 3 == 0);
+  }
+  EXPECT_TRUE(st->Read(CheckpointPath(3)).ok());
+  EXPECT_TRUE(st->Read(CheckpointPath(6)).ok());
+  auto hint = ReadLastCheckpoint(*st);
+  ASSERT_TRUE(hint);
+  EXPECT_EQ(hint->version, 6);
+  // With the commits before the checkpoint gone, the checkpoint alone must carry the state.
+  for (int v = 0; v <= 5; ++v) ASSERT_TRUE(st->Delete(CommitPath(v)).ok());
+  auto snap = Must(LoadSnapshot(*st));
+  EXPECT_EQ(snap.version(), 7);
+  EXPECT_EQ(snap.TxnVersion("app"), 69);
+  EXPECT_EQ(Must(ReadTable(*st, snap))->num_rows(), 70);
+}
+
+TEST(TableTest, FilesAddedAfterAVersionAndHistory) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st);
+  for (int i = 0; i < 4; ++i) AppendRows(*t, i * 10, 10);
+  auto added = Must(FilesAddedAfter(*st, 2, 4));
+  ASSERT_EQ(added.size(), 2u);
+  EXPECT_EQ(added[0].version, 3);
+  EXPECT_EQ(added[1].version, 4);
+  auto snap = Must(LoadSnapshot(*st));
+  std::vector<AddFile> files = {added[0].add, added[1].add};
+  EXPECT_EQ(Must(ReadFiles(*st, snap, files))->num_rows(), 20);
+  auto history = Must(History(*st, 3));
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].version, 4);
+  EXPECT_EQ(history[0].commit_info["operation"], "WRITE");
+  auto all = Must(History(*st));
+  EXPECT_EQ(all.back().commit_info["operation"], "CREATE TABLE");
+}
+
+TEST(TableTest, CrashAfterDataFilesBeforeCommitLeavesTableWithoutThoseRows) {
+  storage::MemoryStorage base;
+  auto shared_base = std::shared_ptr<storage::Storage>(&base, [](storage::Storage*) {});
+  Create(shared_base);
+  {
+    auto faulty = std::make_shared<storage::FaultStorage>(&base);
+    faulty->AddRule({storage::FaultOp::kPutIfAbsent, "_delta_log/", 1, storage::FaultAction::kCrashBefore});
+    TableOptions opts;
+    opts.io_retry_backoff = std::chrono::milliseconds(1);
+    auto t = Must(Table::Open(faulty, opts));
+    auto w = t->NewWriter();
+    ASSERT_TRUE(w->Write(*SatelliteBatch(0, 10)).ok());
+    auto adds = Must(w->Finish());
+    auto out = t->Append({.adds = adds, .txns = {{"app", 9}}});
+    EXPECT_EQ(out.status().code(), StatusCode::kIOError) << "the process died before committing";
+  }
+  // "Restart": the data files are on storage but no commit names them.
+  auto snap = Must(LoadSnapshot(base));
+  EXPECT_EQ(snap.version(), 0);
+  EXPECT_EQ(Must(ReadTable(base, snap))->num_rows(), 0);
+  EXPECT_GT(base.file_count(), 1u) << "the orphan data file exists";
+  auto t = Must(Table::Open(shared_base));
+  ASSERT_TRUE(std::holds_alternative<Committed>(AppendRows(*t, 0, 10)));
+  EXPECT_EQ(CountRows(base), 10);
+}
+
+TEST(TableTest, LostCommitResponseIsResolvedByReadingTheVersionBack) {
+  storage::MemoryStorage base;
+  auto faulty = std::make_shared<storage::FaultStorage>(&base);
+  faulty->AddRule({storage::FaultOp::kPutIfAbsent, "00000000000000000001.json", 1, storage::FaultAction::kFailAfter});
+  TableOptions opts;
+  opts.io_retry_backoff = std::chrono::milliseconds(1);
+  auto t = Create(faulty, {}, opts);
+  auto out = AppendRows(*t, 0, 10);
+  ASSERT_TRUE(std::holds_alternative<Committed>(out));
+  EXPECT_EQ(std::get<Committed>(out).version, 1);
+  EXPECT_EQ(faulty->fired(), 1);
+  EXPECT_EQ(CountRows(base), 10);
+}
+
+TEST(TableTest, CrashDuringCheckpointLeavesTableReadable) {
+  for (auto action : {storage::FaultAction::kCrashBefore, storage::FaultAction::kCrashAfter}) {
+    storage::MemoryStorage base;
+    auto faulty = std::make_shared<storage::FaultStorage>(&base);
+    // The checkpoint file itself, or _last_checkpoint after it.
+    faulty->AddRule({storage::FaultOp::kWriteFile, action == storage::FaultAction::kCrashBefore ? ".checkpoint." : "_last_checkpoint", 1, action});
+    auto t = Create(faulty, {{"delta.checkpointInterval", "2"}});
+    AppendRows(*t, 0, 10);
+    auto out = AppendRows(*t, 10, 10);
+    ASSERT_TRUE(std::holds_alternative<Committed>(out));
+    EXPECT_FALSE(std::get<Committed>(out).checkpoint.ok()) << "the checkpoint failed, the commit stands";
+    EXPECT_TRUE(faulty->crashed());
+    EXPECT_EQ(CountRows(base), 20);
+    auto t2 = Must(Table::Open(std::shared_ptr<storage::Storage>(&base, [](storage::Storage*) {})));
+    ASSERT_TRUE(std::holds_alternative<Committed>(AppendRows(*t2, 20, 10)));
+    EXPECT_EQ(CountRows(base), 30);
+  }
+}
+
+TEST(TableTest, TornCheckpointFallsBackToCommits) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st, {{"delta.checkpointInterval", "2"}});
+  for (int i = 0; i < 3; ++i) AppendRows(*t, i * 10, 10);
+  std::string cp = *st->Read(CheckpointPath(2));
+  st->Put(CheckpointPath(2), cp.substr(0, cp.size() / 2));
+  EXPECT_EQ(CountRows(*st), 30);
+  st->Put(LastCheckpointPath(), "{garbage");
+  EXPECT_EQ(CountRows(*st), 30);
+}
+
+TEST(TableTest, RemovesAreRefusedOnAppendOnlyTables) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st, {{"delta.appendOnly", "true"}});
+  AppendRows(*t, 0, 10);
+  RemoveFile rm;
+  rm.path = t->snapshot().files().begin()->first;
+  rm.deletion_timestamp = 1;
+  auto out = t->Commit({rm}, "DELETE", {});
+  EXPECT_EQ(out.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(out.status().message().find("append-only"), std::string::npos);
+}
+
+TEST(TableTest, RefusesToWriteTablesWithUnknownWriterFeatures) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st);
+  Protocol p{1, 7, std::nullopt, std::vector<std::string>{"rowTracking", "domainMetadata"}};
+  ASSERT_TRUE(std::holds_alternative<Committed>(Must(t->Commit({p}, "UPGRADE PROTOCOL", {}))));
+  auto w = t->NewWriter();
+  ASSERT_TRUE(w->Write(*SatelliteBatch(0, 5)).ok());
+  auto out = t->Append({.adds = Must(w->Finish())});
+  EXPECT_EQ(out.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(out.status().message().find("rowTracking"), std::string::npos);
+  EXPECT_TRUE(LoadSnapshot(*st).ok()) << "still readable";
+}
+
+}  // namespace
+}  // namespace orbitlake::delta
