@@ -177,6 +177,33 @@ Result<Watermarks> Consumer::QueryWatermarks(const std::string& topic, int32_t p
   return w;
 }
 
+Result<Watermarks> Consumer::CachedWatermarks(const std::string& topic, int32_t partition) {
+  Watermarks w;
+  rd_kafka_resp_err_t err = rd_kafka_get_watermark_offsets(handle_, topic.c_str(), partition, &w.low, &w.high);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || w.high < 0) {
+    return Status::NotFound("no cached watermarks for " + topic + "/" + std::to_string(partition));
+  }
+  return w;
+}
+
+Status Consumer::Seek(const std::vector<TopicPartition>& positions, std::chrono::milliseconds timeout) {
+  if (positions.empty()) return Status::OK();
+  PartitionListPtr list = ToList(positions);
+  rd_kafka_error_t* e = rd_kafka_seek_partitions(handle_, list.get(), static_cast<int>(timeout.count()));
+  if (e != nullptr) {
+    Status st = ErrorStatus(rd_kafka_error_code(e), "seek");
+    rd_kafka_error_destroy(e);
+    return st;
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return ErrorStatus(list->elems[i].err,
+                         "seek " + std::string(list->elems[i].topic) + "/" + std::to_string(list->elems[i].partition));
+    }
+  }
+  return Status::OK();
+}
+
 Result<std::vector<TopicPartition>> Consumer::Assignment() {
   rd_kafka_topic_partition_list_t* raw = nullptr;
   rd_kafka_resp_err_t err = rd_kafka_assignment(handle_, &raw);

@@ -102,6 +102,14 @@ class Consumer {
 
   Result<Watermarks> QueryWatermarks(const std::string& topic, int32_t partition,
                                      std::chrono::milliseconds timeout);
+  // The watermarks librdkafka learned from its last fetch of this partition, without
+  // asking the broker; NotFound before the first fetch. Cheap: for lag metrics.
+  Result<Watermarks> CachedWatermarks(const std::string& topic, int32_t partition);
+
+  // Moves the fetch position of assigned partitions to their `offset` (e.g. back to
+  // the last offset a table holds + 1, after a batch was dropped). Messages already
+  // fetched past it are discarded by librdkafka.
+  Status Seek(const std::vector<TopicPartition>& positions, std::chrono::milliseconds timeout);
   Result<std::vector<TopicPartition>> Assignment();
 
   // Leaves the group (triggers OnRevoke) and stops fetching. Idempotent.

@@ -140,6 +140,22 @@ TEST_F(KafkaBrokerTest, WatermarksAndRebalanceListenerSeeTheTopic) {
   EXPECT_EQ(wm->low, 0);
   EXPECT_EQ(wm->high, 10);
   EXPECT_TRUE((*consumer)->Commit({{topic_, 0, 10}}, false).ok());
+  auto cached = (*consumer)->CachedWatermarks(topic_, 0);
+  ASSERT_TRUE(cached.ok()) << cached.status().ToString();
+  EXPECT_EQ(cached->high, 10);
+
+  // Seeking back re-delivers from that offset, only for that partition.
+  ASSERT_TRUE((*consumer)->Seek({{topic_, 0, 6}}, std::chrono::seconds(5)).ok());
+  std::vector<Message> again;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (again.size() < 4 && std::chrono::steady_clock::now() < until) {
+    ASSERT_TRUE((*consumer)->ConsumeBatch(again, 100, std::chrono::milliseconds(200)).ok());
+  }
+  ASSERT_EQ(again.size(), 4u);
+  for (size_t i = 0; i < again.size(); ++i) {
+    EXPECT_EQ(again[i].partition(), 0);
+    EXPECT_EQ(again[i].offset(), 6 + static_cast<int64_t>(i));
+  }
 }
 
 }  // namespace
