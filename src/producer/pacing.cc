@@ -95,8 +95,9 @@ std::chrono::nanoseconds Schedule::Pause() {
 void Schedule::Sent() {
   Entry e = heap_.top();
   heap_.pop();
-  // From the later of "due" and "now": a satellite that fell behind does not burst.
-  e.due = std::max(e.due, clock_.Now()) + Pause();
+  // Without pauses every satellite stays due; only the turn moves (and the clock, which
+  // is not free on every machine, is not read per event).
+  if (pause_.has_value()) e.due = std::max(e.due, clock_.Now()) + Pause();
   e.turn = turns_++;
   heap_.push(e);
 }

@@ -72,7 +72,7 @@ void ReadAndProduce(Shared& sh, std::vector<samples::SampleFile> files, uint64_t
   while (!schedule.empty()) {
     if (sh.ShouldStop()) return;
     auto [i, due] = schedule.Next();
-    if (!SleepUntil(sh.clock, due, stop)) return;
+    if (o.sleep.has_value() && !SleepUntil(sh.clock, due, stop)) return;
     Satellite& sat = sats[i];
     auto more = sat.reader->Next(&row);
     if (!more.ok()) {

@@ -85,6 +85,14 @@ class ProduceKafkaTest : public ::testing::Test {
   }
   void TearDown() override { (void)kafka::DeleteTopic(client_, topic_); }
 
+  void Generate(int satellites, int64_t rows) {
+    samples::GenerateOptions g;
+    g.satellites = satellites;
+    g.rows = rows;
+    g.out_dir = dir_.str();
+    ASSERT_TRUE(samples::GenerateSamples(g).ok());
+  }
+
   ProduceOptions Options() {
     ProduceOptions o;
     o.client = client_;
@@ -99,11 +107,7 @@ class ProduceKafkaTest : public ::testing::Test {
 };
 
 TEST_F(ProduceKafkaTest, FourSatellitesTenThousandRowsArriveExactlyOnce) {
-  samples::GenerateOptions g;
-  g.satellites = 4;
-  g.rows = 10'000;
-  g.out_dir = dir_.str();
-  ASSERT_TRUE(samples::GenerateSamples(g).ok());
+  Generate(4, 10'000);
   const auto expected = ReadSamples(dir_.str());
 
   auto report = RunProduce(Options());
@@ -144,11 +148,7 @@ TEST_F(ProduceKafkaTest, FourSatellitesTenThousandRowsArriveExactlyOnce) {
 }
 
 TEST_F(ProduceKafkaTest, RepeatContinuesSequenceNumbers) {
-  samples::GenerateOptions g;
-  g.satellites = 2;
-  g.rows = 100;
-  g.out_dir = dir_.str();
-  ASSERT_TRUE(samples::GenerateSamples(g).ok());
+  Generate(2, 100);
   ProduceOptions o = Options();
   o.repeat = 3;
   o.sleep = SleepRange{std::chrono::microseconds(10), std::chrono::microseconds(50)};
@@ -194,11 +194,7 @@ TEST_F(ProduceKafkaTest, BadRowStopsByDefaultAfterFlushingWhatWasSent) {
 }
 
 TEST_F(ProduceKafkaTest, StopRequestEndsALoopAndFlushes) {
-  samples::GenerateOptions g;
-  g.satellites = 2;
-  g.rows = 100;
-  g.out_dir = dir_.str();
-  ASSERT_TRUE(samples::GenerateSamples(g).ok());
+  Generate(2, 100);
   ProduceOptions o = Options();
   o.repeat = 0;  // forever
   std::atomic<int> polls{0};

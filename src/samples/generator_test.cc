@@ -26,6 +26,14 @@ std::string Fmt(double v) {
   return std::string(buf, FormatFixed2(v, buf));
 }
 
+GenerateOptions Options(const TempDir& dir, int satellites, int64_t rows) {
+  GenerateOptions o;
+  o.satellites = satellites;
+  o.rows = rows;
+  o.out_dir = dir.str();
+  return o;
+}
+
 TEST(FormatFixed2Test, TwoDecimalsRounded) {
   EXPECT_EQ(Fmt(17.74), "17.74");
   EXPECT_EQ(Fmt(-8.67), "-8.67");
@@ -39,10 +47,7 @@ TEST(FormatFixed2Test, TwoDecimalsRounded) {
 
 TEST(GeneratorTest, WritesParsableFilesWithPlausibleValues) {
   TempDir dir;
-  GenerateOptions o;
-  o.satellites = 3;
-  o.rows = 5000;
-  o.out_dir = dir.str();
+  GenerateOptions o = Options(dir, 3, 5000);
   auto r = GenerateSamples(o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->rows, 15'000u);
@@ -79,10 +84,7 @@ TEST(GeneratorTest, WritesParsableFilesWithPlausibleValues) {
 
 TEST(GeneratorTest, SameSeedGivesIdenticalBytesOtherSeedDiffers) {
   TempDir a, b, c;
-  GenerateOptions o;
-  o.satellites = 2;
-  o.rows = 20'000;
-  o.out_dir = a.str();
+  GenerateOptions o = Options(a, 2, 20'000);
   o.threads = 2;
   ASSERT_TRUE(GenerateSamples(o).ok());
   o.out_dir = b.str();
@@ -98,10 +100,7 @@ TEST(GeneratorTest, SameSeedGivesIdenticalBytesOtherSeedDiffers) {
 
 TEST(GeneratorTest, RefusesToClobberWithoutForce) {
   TempDir dir;
-  GenerateOptions o;
-  o.satellites = 2;
-  o.rows = 10;
-  o.out_dir = dir.str();
+  GenerateOptions o = Options(dir, 2, 10);
   ASSERT_TRUE(GenerateSamples(o).ok());
   std::ofstream(dir.str() + "/sat1.csv") << "mine";
   auto again = GenerateSamples(o);
@@ -117,10 +116,7 @@ TEST(GeneratorTest, RefusesToClobberWithoutForce) {
 
 TEST(GeneratorTest, StopRequestCancels) {
   TempDir dir;
-  GenerateOptions o;
-  o.satellites = 1;
-  o.rows = 1'000'000;
-  o.out_dir = dir.str();
+  GenerateOptions o = Options(dir, 1, 1'000'000);
   o.should_stop = [] { return true; };
   auto r = GenerateSamples(o);
   EXPECT_EQ(r.status().code(), StatusCode::kCancelled);

@@ -1,6 +1,9 @@
 #include "samples/sample_file.h"
 
+#include <bit>
+#include <charconv>
 #include <fstream>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -140,6 +143,35 @@ TEST_F(SampleFileTest, RewindReplaysFromTheFirstRow) {
   ASSERT_TRUE(*(*r)->Next(&row));
   EXPECT_EQ(row.index, 0u);
   EXPECT_EQ(row.values.temp_c, 1);
+}
+
+// The fast decimal path must give exactly what a correctly rounding parser gives.
+TEST(ParseSampleRowTest, ValuesMatchFromCharsBitForBit) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 200'000; ++i) {
+    const int decimals = static_cast<int>(rng() % 8);
+    const int64_t whole = static_cast<int64_t>(rng() % 100'000'000) - 50'000'000;
+    std::string field = std::to_string(whole / (i % 3 == 0 ? 1 : 1000));
+    if (decimals > 0) field += "." + std::to_string(rng() % 10'000'000).substr(0, decimals);
+    if (i % 11 == 0) field = "-0." + std::to_string(rng() % 1000);
+    std::string line = field + ",0,0,0,0," + field;
+    telemetry::Measurements m;
+    ASSERT_TRUE(ParseSampleRow(line, &m).ok()) << line;
+    double expected = 0;
+    std::from_chars(field.data(), field.data() + field.size(), expected);
+    ASSERT_EQ(std::bit_cast<uint64_t>(m.temp_c), std::bit_cast<uint64_t>(expected)) << field;
+    ASSERT_EQ(std::bit_cast<uint64_t>(m.sensor3), std::bit_cast<uint64_t>(expected)) << field;
+  }
+  telemetry::Measurements m;
+  ASSERT_TRUE(ParseSampleRow("1e3,.5,5.,-0,1234567890123456789,0.1", &m).ok());  // the slow path
+  EXPECT_EQ(m.temp_c, 1000);
+  EXPECT_EQ(m.battery_charge_pct, 0.5);
+  EXPECT_EQ(m.altitude, 5);
+  EXPECT_EQ(m.sensor2, 1234567890123456789.0);
+  EXPECT_EQ(m.sensor3, 0.1);
+  EXPECT_FALSE(ParseSampleRow("-,1,2,3,4,5", &m).ok());
+  EXPECT_FALSE(ParseSampleRow("1.2.3,1,2,3,4,5", &m).ok());
+  EXPECT_FALSE(ParseSampleRow("+1,1,2,3,4,5", &m).ok());
 }
 
 TEST_F(SampleFileTest, ListSampleFiles) {
