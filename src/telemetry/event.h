@@ -9,6 +9,10 @@
 // Thread safety: an EventEncoder is used by one thread at a time (each producer thread
 // owns one). DecodeEvent() and EventView are safe from any thread; an EventView is valid
 // only while the bytes it was decoded from are alive and unchanged.
+//
+// Alignment: the Verifier checks field alignment relative to the buffer start, so any
+// start address is accepted (Kafka payloads need not be 8-aligned); x86-64 and ARMv8
+// read unaligned scalars natively.
 #pragma once
 
 #include <cstdint>

@@ -43,6 +43,16 @@ TEST(EventCodecTest, ViewReadsTheCallersBytesInPlace) {
   EXPECT_LT(reinterpret_cast<const uint8_t*>(name), copy.data() + copy.size());
 }
 
+TEST(EventCodecTest, DecodesFromAnUnalignedAddress) {
+  EventEncoder enc;
+  std::span<const uint8_t> bytes = enc.Encode(SampleEvent());
+  std::vector<uint8_t> storage(bytes.size() + 1);
+  std::memcpy(storage.data() + 1, bytes.data(), bytes.size());
+  auto view = DecodeEvent({storage.data() + 1, bytes.size()});
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  EXPECT_EQ(view->values(), SampleEvent().values);
+}
+
 TEST(EventCodecTest, ZeroValuesAreWrittenAndSizeIsStable) {
   EventEncoder enc;
   Event a = SampleEvent();
