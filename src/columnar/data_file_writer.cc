@@ -125,6 +125,7 @@ class ParquetDataFileWriter final : public DataFileWriter {
   }
 
   int64_t rows() const override { return rows_; }
+  int64_t bytes() const override { return sink_->Tell().ValueOr(0); }
 
  private:
   std::string path_;

@@ -73,6 +73,10 @@ class DataFileWriter {
   // Closes the file, publishes it and returns its size and statistics.
   virtual Result<DataFileResult> Finish() = 0;
   virtual int64_t rows() const = 0;
+  // Compressed bytes already flushed to the file: every closed row group. The open row
+  // group is buffered in memory until it reaches row_group_rows (or Finish()), so this
+  // trails the final size by at most one row group.
+  virtual int64_t bytes() const = 0;
 };
 
 }  // namespace orbitlake::columnar

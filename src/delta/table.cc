@@ -137,10 +137,11 @@ Result<CommitOutcome> Table::Append(AppendRequest request) {
   StringMap params = std::move(request.operation_parameters);
   params.try_emplace("mode", "Append");
   params.try_emplace("partitionBy", json(snapshot_.partition_columns()).dump());
-  return Commit(std::move(actions), std::move(request.operation), std::move(params));
+  return Commit(std::move(actions), std::move(request.operation), std::move(params), request.fence);
 }
 
-Result<CommitOutcome> Table::Commit(std::vector<Action> actions, std::string operation, StringMap parameters) {
+Result<CommitOutcome> Table::Commit(std::vector<Action> actions, std::string operation, StringMap parameters,
+                                    const std::map<std::string, int64_t>& fence) {
   const int64_t now = NowMs();
   int64_t rows = 0, bytes = 0, files = 0;
   bool blind_append = true;
@@ -181,7 +182,7 @@ Result<CommitOutcome> Table::Commit(std::vector<Action> actions, std::string ope
              {"engineInfo", options_.engine_info},
              {"txnId", NewUuid()}};
   actions.insert(actions.begin(), std::move(ci));
-  return CommitOnce(std::move(actions));
+  return CommitOnce(std::move(actions), fence);
 }
 
 Status Table::PutCommit(int64_t version, const std::string& payload, const std::string& txn_id) {
@@ -204,7 +205,7 @@ Status Table::PutCommit(int64_t version, const std::string& payload, const std::
   }
 }
 
-Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions) {
+Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions, const std::map<std::string, int64_t>& fence) {
   bool removes_data = false;
   std::set<std::string> removed_paths;
   std::vector<const Txn*> txns;
@@ -234,6 +235,16 @@ Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions) {
   const std::string payload = SerializeCommit(actions);
   int64_t version = snapshot_.version() + 1;
   for (int attempt = 1; attempt <= options_.max_commit_attempts; ++attempt, ++version) {
+    // The snapshot includes every winner read so far, so this sees any writer that
+    // committed part of our range since the batch was started.
+    for (const auto& [app_id, first] : fence) {
+      std::optional<int64_t> v = snapshot_.TxnVersion(app_id);
+      if (v && *v >= first) {
+        return CommitOutcome(Conflict{version, "txn " + app_id + " is already at version " + std::to_string(*v) +
+                                                   " >= " + std::to_string(first) +
+                                                   ": another writer committed part of this range"});
+      }
+    }
     ORBIT_RETURN_IF_ERROR(
         CheckWriteSupported(snapshot_.protocol(), snapshot_.metadata(), removes_data).WithContext(
             storage_->Describe("")));
@@ -242,8 +253,13 @@ Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions) {
       ORBIT_RETURN_IF_ERROR(snapshot_.Apply(actions, version));
       Committed c{version, attempt};
       if (options_.write_checkpoints && version > 0 && version % CheckpointInterval(snapshot_.metadata()) == 0) {
-        c.checkpoint = Checkpoint();
-        c.wrote_checkpoint = c.checkpoint.ok();
+        if (!options_.checkpoint_in_background) {
+          c.checkpoint = Checkpoint();
+          c.checkpoint_started = true;
+        } else if (!checkpoint_running_.load()) {
+          StartCheckpoint();
+          c.checkpoint_started = true;
+        }
       }
       return CommitOutcome(c);
     }
@@ -277,6 +293,26 @@ Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions) {
   }
   return CommitOutcome(Conflict{version, "gave up after " + std::to_string(options_.max_commit_attempts) +
                                              " attempts: other writers kept committing first"});
+}
+
+Table::~Table() { (void)WaitForCheckpoint(); }
+
+void Table::StartCheckpoint() {
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  checkpoint_running_ = true;
+  const int64_t cutoff = NowMs() - options_.tombstone_retention.count();
+  // A copy: the committer moves on while the checkpoint is written.
+  checkpoint_thread_ = std::thread([this, state = snapshot_.state(), cutoff]() {
+    checkpoint_status_ = WriteCheckpoint(*storage_, state, cutoff)
+                             .WithContext("checkpoint of " + storage_->Describe("") + " at version " +
+                                          std::to_string(state.version()));
+    checkpoint_running_ = false;
+  });
+}
+
+Status Table::WaitForCheckpoint() {
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  return checkpoint_status_;
 }
 
 Status Table::Checkpoint() {

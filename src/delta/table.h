@@ -20,14 +20,20 @@
 // cost does not grow with the length of the log (no listing on the commit path).
 //
 // Checkpoints: after committing version V with V % delta.checkpointInterval == 0, a
-// checkpoint of V is written; its failure is reported in Committed::checkpoint and never
-// undoes or blocks the data commit (which is durable before the checkpoint starts).
+// checkpoint of V is written from a copy of the snapshot, by default on a background
+// thread, so the commit neither waits for it nor depends on it (the commit is durable
+// before the checkpoint starts). If the previous checkpoint is still being written, this
+// one is skipped (the next interval catches up). WaitForCheckpoint() reports failures.
 //
-// Thread safety: a Table is used by one thread at a time. Several Tables (threads or
-// processes) may commit to the same storage concurrently.
+// Thread safety: a Table is used by one thread at a time (its background checkpoint
+// thread only reads its own copy of the state). Several Tables (threads or processes)
+// may commit to the same storage concurrently.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <thread>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +68,9 @@ struct TableOptions {
   // Write a checkpoint every delta.checkpointInterval commits. Default on; off only
   // for tests and tools that want to observe the log without them.
   bool write_checkpoints = true;
+  // Write them on a background thread, off the commit path. Default on; off makes
+  // Committed::checkpoint report the outcome synchronously.
+  bool checkpoint_in_background = true;
   // commitInfo.engineInfo. Default "orbitlake/0.1.0".
   std::string engine_info = "orbitlake/0.1.0";
   // Remove tombstones younger than this stay in checkpoints (VACUUM safety). Default
@@ -84,9 +93,10 @@ struct CreateOptions {
 struct Committed {
   int64_t version = 0;
   int attempts = 1;
-  // OK, or why the checkpoint after this commit failed (the commit itself stands).
+  // A checkpoint of this version was started (in the background by default).
+  bool checkpoint_started = false;
+  // Synchronous checkpoints only: OK, or why it failed (the commit itself stands).
   Status checkpoint;
-  bool wrote_checkpoint = false;
 };
 struct AlreadyCommitted {
   int64_t version = 0;  // the commit that already carries our txn versions
@@ -104,6 +114,13 @@ struct AppendRequest {
   // commitInfo.operation and operationParameters. Defaults: "WRITE", mode Append.
   std::string operation = "WRITE";
   StringMap operation_parameters;
+  // Fencing for exactly-once ingestion: appId -> the first offset this commit covers.
+  // The commit is refused with Conflict when, at the version it would take, the table
+  // already holds a txn for that appId at a version >= that offset: another writer
+  // (e.g. the partition's new owner after a rebalance) committed part of the same
+  // range, and writing ours would duplicate it. Without this, a winner holding our appId
+  // at a lower version than ours would not stop a retry. Default empty (no fence).
+  std::map<std::string, int64_t> fence;
 };
 
 class Table {
@@ -130,10 +147,17 @@ class Table {
   // Commits arbitrary actions (commitInfo is added). For tools and tests (e.g. a
   // remove); refuses removes on append-only tables. `txns` in `actions` get the same
   // exactly-once treatment as in Append().
-  Result<CommitOutcome> Commit(std::vector<Action> actions, std::string operation, StringMap operation_parameters);
+  Result<CommitOutcome> Commit(std::vector<Action> actions, std::string operation, StringMap operation_parameters,
+                               const std::map<std::string, int64_t>& fence = {});
 
-  // Writes a checkpoint of the current snapshot now.
+  // Writes a checkpoint of the current snapshot now, on this thread.
   Status Checkpoint();
+  // Waits for the background checkpoint, if any; returns how the last one ended.
+  Status WaitForCheckpoint();
+
+  ~Table();
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
 
   storage::Storage& storage() { return *storage_; }
   const std::shared_ptr<storage::Storage>& shared_storage() const { return storage_; }
@@ -144,11 +168,18 @@ class Table {
   // Creates `path` if absent, resolving retryable errors by reading it back: OK when
   // the file there is ours (commitInfo.txnId), AlreadyExists when it is another's.
   Status PutCommit(int64_t version, const std::string& payload, const std::string& txn_id);
-  Result<CommitOutcome> CommitOnce(std::vector<Action> actions);
+  Result<CommitOutcome> CommitOnce(std::vector<Action> actions, const std::map<std::string, int64_t>& fence);
+
+  void StartCheckpoint();
 
   std::shared_ptr<storage::Storage> storage_;
   TableOptions options_;
   Snapshot snapshot_;
+  // The background checkpoint writer and its result (written by that thread, read after
+  // join; the atomic says whether it finished, so a busy writer is skipped, not awaited).
+  std::thread checkpoint_thread_;
+  std::atomic<bool> checkpoint_running_{false};
+  Status checkpoint_status_;
 };
 
 }  // namespace orbitlake::delta

@@ -123,6 +123,31 @@ TEST(TableTest, LoserRetriesAtNextVersionOrDetectsItsBatchIsIn) {
   EXPECT_EQ(CountRows(*st), 30);
 }
 
+TEST(TableTest, FenceStopsAZombieFromCommittingAnOverlappingRange) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto owner = Create(st);
+  auto zombie = Must(Table::Open(st));  // snapshot at version 0, before the owner's commit
+  // The partition's new owner committed offsets 100..150.
+  auto w = owner->NewWriter();
+  ASSERT_TRUE(w->Write(*SatelliteBatch(100, 51)).ok());
+  ASSERT_TRUE(std::holds_alternative<Committed>(
+      Must(owner->Append({.adds = Must(w->Finish()), .txns = {{"app:t:0", 150}}, .fence = {{"app:t:0", 100}}}))));
+  // The old owner still holds 100..200: it loses the race, reads the winner, and is
+  // fenced instead of retrying (which would duplicate 100..150).
+  auto zw = zombie->NewWriter();
+  ASSERT_TRUE(zw->Write(*SatelliteBatch(100, 101)).ok());
+  auto out = Must(zombie->Append({.adds = Must(zw->Finish()), .txns = {{"app:t:0", 200}}, .fence = {{"app:t:0", 100}}}));
+  ASSERT_TRUE(std::holds_alternative<Conflict>(out));
+  EXPECT_NE(std::get<Conflict>(out).reason.find("another writer"), std::string::npos);
+  // Fenced also when its snapshot is already current.
+  auto again = Must(zombie->Append({.adds = {}, .txns = {{"app:t:0", 200}}, .fence = {{"app:t:0", 120}}}));
+  ASSERT_TRUE(std::holds_alternative<Conflict>(again));
+  // The next range after the owner's is accepted.
+  auto next = Must(zombie->Append({.adds = {}, .txns = {{"app:t:0", 160}}, .fence = {{"app:t:0", 151}}}));
+  ASSERT_TRUE(std::holds_alternative<Committed>(next));
+  EXPECT_EQ(CountRows(*st), 51);
+}
+
 TEST(TableTest, ConcurrentWritersAllLandWithContiguousVersions) {
   orbitlake::testing::TempDir dir;
   auto st = std::make_shared<storage::LocalStorage>(dir.path());
@@ -154,8 +179,8 @@ TEST(TableTest, CheckpointsEveryIntervalAndSnapshotUsesThem) {
     auto out = AppendRows(*t, i * 10, 10);
     ASSERT_TRUE(std::holds_alternative<Committed>(out));
     auto& c = std::get<Committed>(out);
-    EXPECT_TRUE(c.checkpoint.ok()) << c.checkpoint.ToString();
-    EXPECT_EQ(c.wrote_checkpoint, c.version % 3 == 0);
+    EXPECT_EQ(c.checkpoint_started, c.version % 3 == 0);
+    EXPECT_TRUE(t->WaitForCheckpoint().ok());
   }
   EXPECT_TRUE(st->Read(CheckpointPath(3)).ok());
   EXPECT_TRUE(st->Read(CheckpointPath(6)).ok());
@@ -235,7 +260,9 @@ TEST(TableTest, CrashDuringCheckpointLeavesTableReadable) {
     auto faulty = std::make_shared<storage::FaultStorage>(&base);
     // The checkpoint file itself, or _last_checkpoint after it.
     faulty->AddRule({storage::FaultOp::kWriteFile, action == storage::FaultAction::kCrashBefore ? ".checkpoint." : "_last_checkpoint", 1, action});
-    auto t = Create(faulty, {{"delta.checkpointInterval", "2"}});
+    TableOptions opts;
+    opts.checkpoint_in_background = false;
+    auto t = Create(faulty, {{"delta.checkpointInterval", "2"}}, opts);
     AppendRows(*t, 0, 10);
     auto out = AppendRows(*t, 10, 10);
     ASSERT_TRUE(std::holds_alternative<Committed>(out));
@@ -248,10 +275,25 @@ TEST(TableTest, CrashDuringCheckpointLeavesTableReadable) {
   }
 }
 
+TEST(TableTest, BackgroundCheckpointFailureDoesNotTouchTheCommit) {
+  storage::MemoryStorage base;
+  auto faulty = std::make_shared<storage::FaultStorage>(&base);
+  faulty->AddRule({storage::FaultOp::kWriteFile, ".checkpoint.", 1, storage::FaultAction::kFail});
+  auto t = Create(faulty, {{"delta.checkpointInterval", "2"}});
+  AppendRows(*t, 0, 10);
+  auto out = AppendRows(*t, 10, 10);
+  ASSERT_TRUE(std::holds_alternative<Committed>(out));
+  EXPECT_TRUE(std::get<Committed>(out).checkpoint_started);
+  EXPECT_EQ(t->WaitForCheckpoint().code(), StatusCode::kIOError);
+  ASSERT_TRUE(std::holds_alternative<Committed>(AppendRows(*t, 20, 10)));
+  EXPECT_EQ(CountRows(base), 30);
+}
+
 TEST(TableTest, TornCheckpointFallsBackToCommits) {
   auto st = std::make_shared<storage::MemoryStorage>();
   auto t = Create(st, {{"delta.checkpointInterval", "2"}});
   for (int i = 0; i < 3; ++i) AppendRows(*t, i * 10, 10);
+  ASSERT_TRUE(t->WaitForCheckpoint().ok());
   std::string cp = *st->Read(CheckpointPath(2));
   st->Put(CheckpointPath(2), cp.substr(0, cp.size() / 2));
   EXPECT_EQ(CountRows(*st), 30);

@@ -79,6 +79,12 @@ struct TableWriter::OpenFile {
   std::string relative_path;
 };
 
+int64_t TableWriter::bytes() const {
+  int64_t total = 0;
+  for (const auto& [values, f] : files_) total += f->writer->bytes();
+  return total;
+}
+
 TableWriter::TableWriter(storage::Storage* storage, std::shared_ptr<arrow::Schema> schema,
                          std::vector<std::string> partition_columns, columnar::ParquetWriteOptions parquet,
                          Clock* clock)

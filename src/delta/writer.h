@@ -45,6 +45,9 @@ class TableWriter {
   Result<std::vector<AddFile>> Finish();
 
   int64_t rows() const { return rows_; }
+  // Compressed Parquet bytes flushed so far over all open files (see
+  // DataFileWriter::bytes(): exact to one row group per file).
+  int64_t bytes() const;
 
  private:
   struct OpenFile;

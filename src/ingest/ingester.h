@@ -1,0 +1,104 @@
+// Ingester: Kafka topics -> micro-batches -> Parquet/Snappy -> Delta table, exactly once.
+//
+// Roles (each its own class): Consumer (src/kafka) fetches; this class's loop decodes
+// messages into EventRows/QuarantineRows and decides when a batch closes
+// (BatchPolicy); Committer writes Parquet and commits on its own thread.
+//
+// Where reading starts: the Delta table is the source of truth. On every partition
+// assignment the loop loads the table's txn version V for that partition and starts at
+// V + 1; partitions the table has never seen start at `starting_offsets`. Messages at
+// or below V (re-delivered after a seek or rebalance) are skipped. After each commit,
+// Kafka is told the same offsets (asynchronously) so lag tools show real lag; Kafka's
+// committed offsets are never read back.
+//
+// Rebalance: before partitions are revoked, the open batch is sealed and committed
+// (waiting for it), so a partition's rows are committed by the old owner or re-read by
+// the new one, never both; commits are fenced (see Committer) against zombie owners.
+//
+// Shutdown: when StopRequested() (SIGINT/SIGTERM) or, with until_caught_up, when every
+// assigned partition reached the end offsets seen at assignment, the open batch is
+// committed and Run() returns.
+//
+// Thread safety: Run() is called once, from one thread; it starts the committer thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "ingest/batch_policy.h"
+#include "kafka/client.h"
+#include "metrics/latency_recorder.h"
+#include "metrics/metrics.h"
+#include "storage/storage.h"
+
+namespace orbitlake::ingest {
+
+enum class StartingOffsets { kEarliest, kLatest };
+
+struct IngestOptions {
+  kafka::ClientOptions client;
+  // Topics to consume. Default {"sat-data"}.
+  std::vector<std::string> topics = {"sat-data"};
+  // Kafka consumer group; ingesters of one group share the partitions. Default "orbitlake".
+  std::string group_id = "orbitlake";
+  // Names this pipeline's offsets in the table (txn appId "<app_id>:<topic>:<partition>").
+  // Two pipelines writing one table from the same topic need different app ids.
+  // Default "orbitlake".
+  std::string app_id = "orbitlake";
+  // The raw table (required) and the quarantine table for bad messages (required).
+  std::shared_ptr<storage::Storage> table;
+  std::shared_ptr<storage::Storage> quarantine;
+  // Partition columns when the table is created. Default {"date"} (event date, UTC);
+  // empty for an unpartitioned table.
+  std::vector<std::string> partition_columns = {"date"};
+  BatchPolicyOptions batch;
+  // Where partitions the table has never seen start. Default earliest.
+  StartingOffsets starting_offsets = StartingOffsets::kEarliest;
+  // Stop once every assigned partition reached the end offsets seen when it was
+  // assigned (a one-shot backfill). Default off (run until signalled).
+  bool until_caught_up = false;
+  // Rows decoded before they are handed to the writer thread. Smaller = smoother
+  // pipelining and less memory; larger = fewer hand-offs. Default 32,768.
+  int64_t chunk_rows = 32'768;
+  // Longest single wait for messages, so signals and batch deadlines are noticed.
+  // Default 100 ms.
+  std::chrono::milliseconds poll_timeout{100};
+  // Metrics registry to update; may be null.
+  metrics::Registry* metrics = nullptr;
+};
+
+struct IngestStats {
+  int64_t messages = 0;      // consumed (including skipped and quarantined)
+  int64_t bytes = 0;         // payload bytes consumed
+  int64_t skipped = 0;       // already in the table (at or below its txn version)
+  int64_t rows = 0;          // rows committed to the raw table
+  int64_t quarantined = 0;   // messages committed to the quarantine table
+  int64_t commits = 0;
+  int64_t files = 0;
+  int64_t parquet_bytes = 0;
+  int64_t dropped_batches = 0;  // fenced or resynced
+  int64_t first_version = -1;   // first and last table version this run committed
+  int64_t last_version = -1;
+  int64_t lag = -1;             // messages behind the partition ends (-1: unknown)
+  int assigned_partitions = 0;
+  double seconds = 0;
+};
+
+struct IngestSummary {
+  IngestStats stats;
+  metrics::LatencyRecorder latency;  // event timestamp -> commit, per row
+};
+
+// Runs the ingester until stopped (see file comment). `on_progress` (optional) is called
+// from the loop about every poll with the current stats, for a status line.
+Result<IngestSummary> RunIngest(const IngestOptions& options,
+                                std::function<void(const IngestStats&)> on_progress = nullptr);
+
+}  // namespace orbitlake::ingest
