@@ -27,6 +27,7 @@ while (($#)); do
 done
 [[ -x "$BIN" ]] || { echo "build orbitlake first (scripts/build); looked for $BIN" >&2; exit 1; }
 command -v kcat >/dev/null || { echo "kcat not found (apt-get install kcat)" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "/usr/bin/time not found (apt-get install time)" >&2; exit 1; }
 
 WORK="$(mktemp -d /tmp/orbitlake-bench.XXXXXX)"
 cleanup() { "$ROOT/scripts/kafka" stop --dir "$WORK/kafka" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
@@ -51,16 +52,19 @@ SETTINGS=(-X enable.idempotence=true -X acks=all -X linger.ms=5
 for comp in none lz4; do
   warm "ol-$comp"
   t0=$(now)
-  json="$("$BIN" produce -d "$WORK/samples" -b "$BROKERS" -t "ol-$comp" --json -X compression.type=$comp 2>/dev/null)"
+  json="$(/usr/bin/time -f '%U %S' -o "$WORK/cpu" \
+          "$BIN" produce -d "$WORK/samples" -b "$BROKERS" -t "ol-$comp" --json -X compression.type=$comp 2>/dev/null)"
   t1=$(now)
+  cpu=$(awk '{print $1 + $2}' "$WORK/cpu")
   size=$(python3 -c "import json,sys; j=json.loads(sys.argv[1]); print(j['bytes']//j['events'])" "$json")
-  python3 - "$json" "$t0" "$t1" "$comp" <<'PY'
+  python3 - "$json" "$t0" "$t1" "$comp" "$cpu" <<'PY'
 import json, sys
-j = json.loads(sys.argv[1]); wall = float(sys.argv[3]) - float(sys.argv[2])
+j = json.loads(sys.argv[1]); wall = float(sys.argv[3]) - float(sys.argv[2]); cpu = float(sys.argv[5])
 assert j["acked"] == j["events"] and j["failed"] == 0, j
 print(f"orbitlake produce  compression={sys.argv[4]:4}  {j['events']} events x {j['bytes']//j['events']} B: "
       f"{j['events_per_second']:,.0f} events/s, {j['mb_per_second']:.1f} MB/s (run {j['seconds']:.2f} s; "
-      f"wall incl. startup {wall:.2f} s = {j['events']/wall:,.0f} events/s)")
+      f"wall incl. startup {wall:.2f} s = {j['events']/wall:,.0f} events/s; "
+      f"CPU {cpu:.2f} s = {cpu/j['events']*1e6:.2f} us/event incl. CSV parsing)")
 PY
   # Same count, same size (key<TAB>payload per line), same keys, printable payload.
   python3 - "$WORK/kcat-$comp.txt" "$EVENTS" "$SATS" "$size" <<'PY'
@@ -76,13 +80,15 @@ with open(path, "wb") as f:
 PY
   warm "kc-$comp"
   t0=$(now)
-  kcat -P -b "$BROKERS" -t "kc-$comp" -K $'\t' "${SETTINGS[@]}" -X compression.type=$comp <"$WORK/kcat-$comp.txt"
+  /usr/bin/time -f '%U %S' -o "$WORK/cpu" \
+    kcat -P -b "$BROKERS" -t "kc-$comp" -K $'\t' "${SETTINGS[@]}" -X compression.type=$comp <"$WORK/kcat-$comp.txt"
   t1=$(now)
-  python3 - "$t0" "$t1" "$EVENTS" "$size" "$comp" <<'PY'
+  cpu=$(awk '{print $1 + $2}' "$WORK/cpu")
+  python3 - "$t0" "$t1" "$EVENTS" "$size" "$comp" "$cpu" <<'PY'
 import sys
-wall = float(sys.argv[2]) - float(sys.argv[1]); n = int(sys.argv[3]); size = int(sys.argv[4])
+wall = float(sys.argv[2]) - float(sys.argv[1]); n = int(sys.argv[3]); size = int(sys.argv[4]); cpu = float(sys.argv[6])
 print(f"kcat -P            compression={sys.argv[5]:4}  {n} messages x {size} B: {n/wall:,.0f} messages/s, "
-      f"{n*size/wall/1e6:.1f} MB/s (wall incl. startup {wall:.2f} s)")
+      f"{n*size/wall/1e6:.1f} MB/s (wall incl. startup {wall:.2f} s; CPU {cpu:.2f} s = {cpu/n*1e6:.2f} us/message)")
 PY
   rm -f "$WORK/kcat-$comp.txt"
 done
