@@ -35,10 +35,12 @@ int Fail(const Status& st) {
   return 1;
 }
 
-json OutcomeJson(const delta::CommitOutcome& out) {
+// `checkpoint`: how the checkpoint started by this commit ended (waited for).
+json OutcomeJson(const delta::CommitOutcome& out, const Status& checkpoint = Status::OK()) {
   if (auto* c = std::get_if<delta::Committed>(&out)) {
     return {{"outcome", "committed"}, {"version", c->version}, {"attempts", c->attempts},
-            {"checkpoint", c->wrote_checkpoint}, {"checkpoint_error", c->checkpoint.ok() ? "" : c->checkpoint.ToString()}};
+            {"checkpoint", c->checkpoint_started && checkpoint.ok()},
+            {"checkpoint_error", checkpoint.ok() ? "" : checkpoint.ToString()}};
   }
   if (auto* a = std::get_if<delta::AlreadyCommitted>(&out)) return {{"outcome", "already_committed"}, {"version", a->version}};
   const auto& c = std::get<delta::Conflict>(out);
@@ -120,7 +122,8 @@ int main(int argc, char** argv) {
     if (!t.ok()) return Fail(t.status());
     auto out = AppendRows(**t, first, rows, days, app_id, txn_version);
     if (!out.ok()) return Fail(out.status());
-    std::cout << OutcomeJson(*out).dump() << "\n";
+    Status checkpoint = (*t)->WaitForCheckpoint();
+    std::cout << OutcomeJson(*out, checkpoint).dump() << "\n";
     return 0;
   }
   if (stress->parsed()) {
