@@ -36,5 +36,6 @@ int Fail(const std::string& command, const Status& status);
 void AddSmokeCommand(CLI::App& root, RunFn& run);
 void AddGenerateCommand(CLI::App& root, RunFn& run);
 void AddProduceCommand(CLI::App& root, RunFn& run);
+void AddIngestCommand(CLI::App& root, RunFn& run);
 
 }  // namespace orbitlake::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   orbitlake::cli::AddSmokeCommand(app, run);
   orbitlake::cli::AddGenerateCommand(app, run);
   orbitlake::cli::AddProduceCommand(app, run);
+  orbitlake::cli::AddIngestCommand(app, run);
 
   CLI11_PARSE(app, argc, argv);
   orbitlake::InstallStopSignals();

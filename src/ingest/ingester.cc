@@ -369,15 +369,20 @@ Result<IngestSummary> Ingester::Run() {
     }
     const int64_t ingest_us =
         std::chrono::duration_cast<std::chrono::microseconds>(SystemClock().WallNow()).count();
-    const int64_t before = batch_messages_;
-    for (const kafka::Message& m : msgs) Process(m, ingest_us);
+    for (const kafka::Message& m : msgs) {
+      const int64_t before = batch_messages_;
+      Process(m, ingest_us);
+      policy_.OnRows(batch_messages_ - before, committer_->encoded_bytes());
+      // The row limit is exact: a batch may close in the middle of a poll's messages.
+      if (policy_.rows() >= o_.batch.max_rows) (void)Seal(CloseReason::kRows);
+    }
     msgs.clear();  // release librdkafka's buffers before encoding
     for (const auto& e : ends) {
       auto it = parts_.find({e.topic, e.partition});
       if (it != parts_.end()) it->second.next = std::max(it->second.next, e.offset);
     }
     if (rows_.rows() + quarantine_.rows() >= o_.chunk_rows) HandOffChunk();
-    policy_.OnRows(batch_messages_ - before, committer_->encoded_bytes());
+    policy_.OnRows(0, committer_->encoded_bytes());
     if (CloseReason reason = policy_.ShouldClose(); reason != CloseReason::kNone) (void)Seal(reason);
     UpdateLag();
     if (on_progress_) on_progress_(Stats());

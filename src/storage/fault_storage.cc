@@ -1,5 +1,9 @@
 #include "storage/fault_storage.h"
 
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
 namespace orbitlake::storage {
 namespace {
 
@@ -12,6 +16,7 @@ class FaultWritableFile final : public WritableFile {
     auto d = owner_->Check(FaultOp::kWriteFile, path_);
     if (d.status.ok() || d.apply_anyway) {
       Status st = base_->Close();
+      FaultStorage::KillIfAsked(d);
       if (!d.status.ok()) return d.status;
       return st;
     }
@@ -59,10 +64,11 @@ FaultStorage::Decision FaultStorage::Check(FaultOp op, std::string_view path) {
         return {Status::IOError("injected failure after applying " + std::string(path)), true};
       case FaultAction::kCrashBefore:
         crashed_ = true;
+        KillIfAsked({Status::OK(), false, kill_process_});
         return {Crashed(path)};
       case FaultAction::kCrashAfter:
         crashed_ = true;
-        return {Crashed(path), true};
+        return {Crashed(path), true, kill_process_};
     }
   }
   return {};
@@ -88,6 +94,7 @@ Status FaultStorage::PutIfAbsent(std::string_view path, std::string_view data) {
   auto d = Check(FaultOp::kPutIfAbsent, path);
   if (d.status.ok()) return base_->PutIfAbsent(path, data);
   if (d.apply_anyway) (void)base_->PutIfAbsent(path, data);
+  KillIfAsked(d);
   return d.status;
 }
 
@@ -95,7 +102,55 @@ Status FaultStorage::Delete(std::string_view path) {
   auto d = Check(FaultOp::kDelete, path);
   if (d.status.ok()) return base_->Delete(path);
   if (d.apply_anyway) (void)base_->Delete(path);
+  KillIfAsked(d);
   return d.status;
+}
+
+void FaultStorage::KillIfAsked(const Decision& d) {
+  if (!d.kill_after) return;
+  std::fprintf(stderr, "orbitlake: injected crash: SIGKILL\n");
+  std::fflush(stderr);
+  ::kill(::getpid(), SIGKILL);
+}
+
+Result<FaultRule> ParseFaultRule(std::string_view text) {
+  auto bad = [&] {
+    return Status::InvalidArgument("fault rule must be OP:PATH_SUBSTRING:NTH:ACTION, got '" + std::string(text) + "'");
+  };
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == ':') {
+      parts.emplace_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  if (parts.size() != 4) return bad();
+  FaultRule r;
+  static const std::pair<const char*, FaultOp> kOps[] = {{"list", FaultOp::kList},
+                                                         {"read", FaultOp::kRead},
+                                                         {"write", FaultOp::kWriteFile},
+                                                         {"put", FaultOp::kPutIfAbsent},
+                                                         {"delete", FaultOp::kDelete}};
+  static const std::pair<const char*, FaultAction> kActions[] = {{"fail", FaultAction::kFail},
+                                                                 {"fail-after", FaultAction::kFailAfter},
+                                                                 {"crash-before", FaultAction::kCrashBefore},
+                                                                 {"crash-after", FaultAction::kCrashAfter}};
+  bool op_ok = false, action_ok = false;
+  for (const auto& [name, op] : kOps) {
+    if (parts[0] == name) r.op = op, op_ok = true;
+  }
+  for (const auto& [name, action] : kActions) {
+    if (parts[3] == name) r.action = action, action_ok = true;
+  }
+  if (!op_ok || !action_ok || parts[2].empty() || parts[2].find_first_not_of("0123456789") != std::string::npos ||
+      parts[2].size() > 9) {
+    return bad();
+  }
+  r.path_contains = parts[1];
+  r.nth = std::stoi(parts[2]);
+  if (r.nth < 1) return bad();
+  return r;
 }
 
 }  // namespace orbitlake::storage

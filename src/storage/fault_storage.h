@@ -12,6 +12,7 @@
 #pragma once
 
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "storage/storage.h"
@@ -37,8 +38,10 @@ struct FaultRule {
 
 class FaultStorage final : public Storage {
  public:
-  // REQUIRES: `base` outlives this object.
-  explicit FaultStorage(Storage* base) : base_(base) {}
+  // REQUIRES: `base` outlives this object. With `kill_process`, a crash rule kills the
+  // real process with SIGKILL at that point instead of simulating it (kCrashAfter: once
+  // the operation is applied): for kill -9 tests of the CLI (`ingest --inject-crash`).
+  explicit FaultStorage(Storage* base, bool kill_process = false) : base_(base), kill_process_(kill_process) {}
 
   void AddRule(FaultRule rule);
   bool crashed() const;
@@ -59,11 +62,15 @@ class FaultStorage final : public Storage {
   struct Decision {
     Status status;
     bool apply_anyway = false;
+    bool kill_after = false;  // SIGKILL the process once the operation is applied
   };
+  // Kills the process when `d` says so (called after applying the operation).
+  static void KillIfAsked(const Decision& d);
   Decision Check(FaultOp op, std::string_view path);
 
  private:
   Storage* base_;
+  const bool kill_process_;
   mutable std::mutex mu_;
   struct Armed {
     FaultRule rule;
@@ -74,5 +81,9 @@ class FaultStorage final : public Storage {
   bool crashed_ = false;      // GUARDED_BY(mu_)
   int fired_ = 0;             // GUARDED_BY(mu_)
 };
+
+// Parses "OP:PATH_SUBSTRING:NTH:ACTION" (e.g. "put:_delta_log/:3:crash-before"), OP one
+// of list|read|write|put|delete and ACTION one of fail|fail-after|crash-before|crash-after.
+Result<FaultRule> ParseFaultRule(std::string_view text);
 
 }  // namespace orbitlake::storage

@@ -171,3 +171,26 @@ TEST(FaultStorageTest, CrashBeforeFileCloseDropsIt) {
 
 }  // namespace
 }  // namespace orbitlake::storage
+
+namespace orbitlake::storage {
+namespace {
+
+TEST(FaultRuleTest, ParsesTheCommandLineForm) {
+  auto r = ParseFaultRule("put:_delta_log/:3:crash-before");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->op, FaultOp::kPutIfAbsent);
+  EXPECT_EQ(r->path_contains, "_delta_log/");
+  EXPECT_EQ(r->nth, 3);
+  EXPECT_EQ(r->action, FaultAction::kCrashBefore);
+  auto w = ParseFaultRule("write:checkpoint.parquet:1:crash-after");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->op, FaultOp::kWriteFile);
+  EXPECT_EQ(w->action, FaultAction::kCrashAfter);
+  EXPECT_FALSE(ParseFaultRule("put:x:0:fail").ok());
+  EXPECT_FALSE(ParseFaultRule("put:x:1:explode").ok());
+  EXPECT_FALSE(ParseFaultRule("poke:x:1:fail").ok());
+  EXPECT_FALSE(ParseFaultRule("put:x:1").ok());
+}
+
+}  // namespace
+}  // namespace orbitlake::storage

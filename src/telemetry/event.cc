@@ -29,10 +29,20 @@ Result<EventView> DecodeEvent(std::span<const uint8_t> bytes) {
     return Status::Corruption("telemetry event of " + std::to_string(bytes.size()) + " bytes is too short");
   }
   if (!fb::EventBufferHasIdentifier(bytes.data())) {
-    return Status::Corruption("not a telemetry event: file identifier is '" +
-                              std::string(reinterpret_cast<const char*>(bytes.data()) + sizeof(flatbuffers::uoffset_t),
-                                          flatbuffers::kFileIdentifierLength) +
-                              "', expected '" + std::string(EventFileIdentifier()) + "'");
+    // The identifier bytes are arbitrary input: escape them, error messages end up in
+    // logs and in the quarantine table's UTF-8 `reason` column.
+    std::string shown;
+    for (size_t i = 0; i < flatbuffers::kFileIdentifierLength; ++i) {
+      const uint8_t c = bytes[sizeof(flatbuffers::uoffset_t) + i];
+      if (c >= 0x20 && c < 0x7f && c != '\\') {
+        shown.push_back(static_cast<char>(c));
+      } else {
+        static constexpr char kHex[] = "0123456789abcdef";
+        shown += {'\\', 'x', kHex[c >> 4], kHex[c & 0xf]};
+      }
+    }
+    return Status::Corruption("not a telemetry event: file identifier is '" + shown + "', expected '" +
+                              std::string(EventFileIdentifier()) + "'");
   }
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
   if (!fb::VerifyEventBuffer(verifier)) {

@@ -95,6 +95,13 @@ TEST(EventCodecTest, RejectsAnotherFileIdentifier) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
   EXPECT_NE(r.status().message().find("OLTE"), std::string::npos);
+  EXPECT_NE(r.status().message().find("'XXXX'"), std::string::npos);
+
+  // Non-printable identifier bytes are escaped, so the message stays valid text.
+  std::memcpy(copy.data() + 4, "\xf6\x00" "A\\", 4);
+  auto bin = DecodeEvent(copy);
+  ASSERT_FALSE(bin.ok());
+  EXPECT_NE(bin.status().message().find("'\\xf6\\x00A\\x5c'"), std::string::npos) << bin.status().message();
 }
 
 TEST(EventCodecTest, RejectsTruncatedBuffers) {
