@@ -80,6 +80,19 @@ TEST(TableTest, CreateAppendAndReadBackPartitionedRows) {
   EXPECT_EQ(last->num_rows(), 10);
 }
 
+TEST(TableTest, WriterRefusesInvalidUtf8InStringColumns) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st);
+  auto batch = SatelliteBatch(0, 3);
+  arrow::StringBuilder b;
+  ASSERT_TRUE(b.AppendValues({"ok", "bad\xf6", "ok"}).ok());
+  auto bad = batch->SetColumn(6, batch->schema()->field(6), b.Finish().ValueOrDie()).ValueOrDie();
+  auto w = t->NewWriter();
+  Status status = w->Write(*bad);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("'status'"), std::string::npos) << status.ToString();
+}
+
 TEST(TableTest, OpenOrCreateChecksTheExistingSchema) {
   auto st = std::make_shared<storage::MemoryStorage>();
   Create(st);

@@ -123,6 +123,16 @@ Status TableWriter::Write(const arrow::RecordBatch& batch) {
     return Status::InvalidArgument("batch schema " + batch.schema()->ToString() + " is not the table schema " +
                                    schema_->ToString());
   }
+  // Parquet strings are UTF-8 by definition and Spark/delta-rs fail on anything else, so
+  // bad bytes are refused here instead of becoming a table nobody can read.
+  for (int c = 0; c < batch.num_columns(); ++c) {
+    if (batch.column(c)->type_id() != arrow::Type::STRING) continue;
+    if (arrow::Status st = batch.column(c)->ValidateFull(); !st.ok()) {
+      return Status::InvalidArgument("column '" + batch.schema()->field(c)->name() +
+                                     "' is a string column with invalid data (" + st.message() +
+                                     "); store raw bytes in a binary column");
+    }
+  }
   std::vector<int> drop = partition_indices_;
   std::sort(drop.rbegin(), drop.rend());
   auto key_at = [&](int64_t row) {

@@ -40,6 +40,7 @@ class TableWriter {
   ~TableWriter();
 
   // REQUIRES: batch has the table schema (names and types; metadata ignored).
+  // InvalidArgument (nothing written) when a string column holds invalid UTF-8.
   Status Write(const arrow::RecordBatch& batch);
   // Finishes every open file and returns one `add` (dataChange=true, stats) per file.
   Result<std::vector<AddFile>> Finish();
