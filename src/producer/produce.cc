@@ -126,7 +126,10 @@ Status PrepareTopic(const ProduceOptions& o) {
 
 Result<ProduceReport> RunProduce(const ProduceOptions& o, Clock& clock,
                                  const std::function<void(const ProduceProgress&)>& on_progress) {
-  if (o.rate < 0) return Status::InvalidArgument("the rate cannot be negative");
+  constexpr double kMinRate = 1e-3;  // one event per ~17 minutes; below, a typo more likely
+  if (o.rate < 0 || (o.rate > 0 && o.rate < kMinRate)) {
+    return Status::InvalidArgument("the rate must be 0 (no cap) or at least 0.001 events/s");
+  }
   if (o.repeat < 0) return Status::InvalidArgument("repeat cannot be negative (0 loops forever)");
   ORBIT_ASSIGN_OR_RETURN(std::vector<samples::SampleFile> files, samples::ListSampleFiles(o.samples_dir));
   // Headers are checked up front, so a wrong folder fails before anything is sent.

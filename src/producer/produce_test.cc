@@ -27,6 +27,17 @@ TEST(ProduceTest, MissingOrEmptyFolderFailsBeforeContactingKafka) {
   EXPECT_NE(r.status().message().find("no .csv"), std::string::npos);
 }
 
+TEST(ProduceTest, RejectsBadOptions) {
+  ProduceOptions o;
+  o.rate = -1;
+  EXPECT_EQ(RunProduce(o).status().code(), StatusCode::kInvalidArgument);
+  o.rate = 1e-9;
+  EXPECT_EQ(RunProduce(o).status().code(), StatusCode::kInvalidArgument);
+  o.rate = 0;
+  o.repeat = -1;
+  EXPECT_EQ(RunProduce(o).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ProduceTest, WrongHeaderFailsBeforeContactingKafka) {
   TempDir dir;
   std::ofstream(dir.str() + "/sat0.csv") << "a,b,c\n1,2,3\n";
