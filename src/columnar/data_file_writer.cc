@@ -145,7 +145,7 @@ Result<std::unique_ptr<DataFileWriter>> DataFileWriter::Open(storage::Storage* s
   ORBIT_ASSIGN_OR_RETURN(auto file, storage->NewWritableFile(path));
   auto sink = std::make_shared<StorageOutputStream>(std::move(file));
   auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), sink,
-                                                 ParquetProperties(options), ArrowProperties());
+                                                 ParquetProperties(options, *schema), ArrowProperties());
   if (!writer.ok()) return FromArrow(writer.status(), "open parquet writer for " + storage->Describe(path));
   return std::unique_ptr<DataFileWriter>(
       std::make_unique<ParquetDataFileWriter>(std::move(path), std::move(schema), std::move(sink), std::move(*writer)));

@@ -14,8 +14,17 @@
 
 namespace orbitlake::columnar {
 
-std::shared_ptr<parquet::WriterProperties> ParquetProperties(const ParquetWriteOptions& options) {
+std::shared_ptr<parquet::WriterProperties> ParquetProperties(const ParquetWriteOptions& options,
+                                                             const arrow::Schema& schema) {
   parquet::WriterProperties::Builder b;
+  b.disable_dictionary();
+  for (const auto& f : schema.fields()) {
+    const auto id = f->type()->id();
+    if (id == arrow::Type::STRING || id == arrow::Type::LARGE_STRING || id == arrow::Type::BINARY ||
+        id == arrow::Type::LARGE_BINARY || id == arrow::Type::DICTIONARY) {
+      b.enable_dictionary(f->name());
+    }
+  }
   b.compression(parquet::Compression::SNAPPY);
   b.version(parquet::ParquetVersion::PARQUET_2_6);
   b.max_row_group_length(options.row_group_rows);
@@ -43,7 +52,7 @@ Result<int64_t> WriteParquetFile(const arrow::Table& table, const std::string& p
   auto out = arrow::io::FileOutputStream::Open(tmp);
   if (!out.ok()) return FromArrow(out.status(), "open " + tmp);
   ORBIT_RETURN_IF_ERROR(FromArrow(parquet::arrow::WriteTable(table, arrow::default_memory_pool(), *out,
-                                                             options.row_group_rows, ParquetProperties(options),
+                                                             options.row_group_rows, ParquetProperties(options, *table.schema()),
                                                              ArrowProperties()),
                                   "write parquet " + tmp));
   auto size = (*out)->Tell();

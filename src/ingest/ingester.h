@@ -67,6 +67,11 @@ struct IngestOptions {
   // Rows decoded before they are handed to the writer thread. Smaller = smoother
   // pipelining and less memory; larger = fewer hand-offs. Default 32,768.
   int64_t chunk_rows = 32'768;
+  // Parquet row group size. Row groups are buffered in memory until full, so this
+  // bounds the writer's memory and is the resolution of the batch size limit
+  // (max_bytes counts flushed row groups). Default 131,072 rows (about 4 MB of
+  // satellite data), large enough for readers to scan efficiently.
+  int64_t row_group_rows = 131'072;
   // Longest single wait for messages, so signals and batch deadlines are noticed.
   // Default 100 ms.
   std::chrono::milliseconds poll_timeout{100};
