@@ -113,6 +113,9 @@ int RunIngestCommand(IngestFlags& f) {
   if (r->latency.count() > 0) {
     fmt::print("         event->commit latency p50 {} ms, p99 {} ms, max {} ms\n", r->latency.Percentile(0.5).count(),
                r->latency.Percentile(0.99).count(), r->latency.Max().count());
+    fmt::print("         commit (seal->committed) p50 {} ms, p99 {} ms, max {} ms\n",
+               r->commit_duration.Percentile(0.5).count(), r->commit_duration.Percentile(0.99).count(),
+               r->commit_duration.Max().count());
   }
   return kExitOk;
 }

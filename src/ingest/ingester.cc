@@ -111,6 +111,7 @@ class Ingester final : public kafka::RebalanceListener {
 
   std::mutex mu_;  // guards stats_ and kafka_commits_ (committer thread writes them)
   IngestStats stats_;
+  metrics::LatencyRecorder commit_duration_;
   std::vector<kafka::TopicPartition> kafka_commits_;
 };
 
@@ -306,6 +307,7 @@ void Ingester::OnCommit(const CommitResult& r) {
     fmt::print(stderr, "orbitlake ingest: {}; batch not written again\n", r.detail);
   }
   if (r.outcome == Outcome::kCommitted) {
+    commit_duration_.Record(r.duration);
     ++stats_.commits;
     stats_.rows += r.rows;
     stats_.quarantined += r.quarantined;
@@ -437,6 +439,7 @@ Result<IngestSummary> Ingester::Run() {
   IngestSummary summary;
   summary.stats = Stats();
   summary.latency = committer_->latency();
+  summary.commit_duration = commit_duration_;
   return summary;
 }
 

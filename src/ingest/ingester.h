@@ -99,6 +99,7 @@ struct IngestStats {
 struct IngestSummary {
   IngestStats stats;
   metrics::LatencyRecorder latency;  // event timestamp -> commit, per row
+  metrics::LatencyRecorder commit_duration;  // batch sealed -> committed, per commit
 };
 
 // Runs the ingester until stopped (see file comment). `on_progress` (optional) is called
