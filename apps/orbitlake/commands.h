@@ -37,5 +37,8 @@ void AddSmokeCommand(CLI::App& root, RunFn& run);
 void AddGenerateCommand(CLI::App& root, RunFn& run);
 void AddProduceCommand(CLI::App& root, RunFn& run);
 void AddIngestCommand(CLI::App& root, RunFn& run);
+void AddDemoCommand(CLI::App& root, RunFn& run);
+// tail, history, describe
+void AddReaderCommands(CLI::App& root, RunFn& run);
 
 }  // namespace orbitlake::cli

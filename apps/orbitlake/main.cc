@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   orbitlake::cli::AddGenerateCommand(app, run);
   orbitlake::cli::AddProduceCommand(app, run);
   orbitlake::cli::AddIngestCommand(app, run);
+  orbitlake::cli::AddDemoCommand(app, run);
+  orbitlake::cli::AddReaderCommands(app, run);
 
   CLI11_PARSE(app, argc, argv);
   orbitlake::InstallStopSignals();

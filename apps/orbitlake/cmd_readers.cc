@@ -1,0 +1,129 @@
+// orbitlake tail / history / describe: read a Delta table (the seed's read_bronze/read_silver).
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "apps/orbitlake/commands.h"
+#include "common/signals.h"
+#include "producer/pacing.h"
+#include "readers/table_views.h"
+#include "storage/local_storage.h"
+
+namespace orbitlake::cli {
+namespace {
+
+struct ReaderFlags {
+  std::string table;
+  std::string format = "table";
+  int64_t rows = 10;
+  bool follow = false;
+  std::string poll = "1s";
+  std::vector<std::string> columns;
+  std::optional<int64_t> limit;
+};
+
+void AddCommon(CLI::App* sub, ReaderFlags* f) {
+  sub->add_option("table", f->table, "Delta table folder")->required();
+  sub->add_option("--format", f->format, "Output: table (aligned, for people), csv, or json (JSON Lines)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+}
+
+void Out(const std::string& s) {
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fflush(stdout);
+}
+
+int RunTail(ReaderFlags& f) {
+  auto format = *readers::ParseFormat(f.format);
+  storage::LocalStorage storage(f.table);
+  auto snap = readers::LoadForReading(storage, f.table);
+  if (!snap.ok()) return Fail("tail", snap.status());
+  auto rows = readers::TailRows(storage, *snap, f.rows, f.columns);
+  if (!rows.ok()) return Fail("tail", rows.status());
+  std::vector<size_t> widths = readers::ColumnWidths(*rows);
+  Out(readers::Render(*rows, format, /*header=*/true, widths));
+  if (!f.follow) return kExitOk;
+  auto poll = producer::ParseDuration(f.poll);
+  if (!poll.ok()) return Fail("tail", poll.status().WithContext("--poll"));
+  int64_t version = snap->version();
+  while (!StopRequested()) {
+    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(*poll, std::chrono::milliseconds(100)));
+    static auto last = std::chrono::steady_clock::now();
+    if (std::chrono::steady_clock::now() - last < *poll) continue;
+    last = std::chrono::steady_clock::now();
+    auto next = readers::LoadForReading(storage, f.table);
+    if (!next.ok()) return Fail("tail", next.status());
+    if (next->version() == version) continue;
+    auto added = readers::RowsAddedAfter(storage, *next, version, f.columns);
+    if (!added.ok()) return Fail("tail", added.status());
+    version = next->version();
+    // Keep the first widths so followed rows line up; a wider value just pushes its line.
+    Out(readers::Render(*added, format, /*header=*/false, widths));
+  }
+  return kExitOk;
+}
+
+int RunHistory(ReaderFlags& f) {
+  auto format = *readers::ParseFormat(f.format);
+  storage::LocalStorage storage(f.table);
+  auto snap = readers::LoadForReading(storage, f.table);
+  if (!snap.ok()) return Fail("history", snap.status());
+  auto rows = readers::HistoryRows(storage, f.limit);
+  if (!rows.ok()) return Fail("history", rows.status());
+  Out(readers::Render(*rows, format));
+  return kExitOk;
+}
+
+int RunDescribe(ReaderFlags& f) {
+  auto format = *readers::ParseFormat(f.format);
+  storage::LocalStorage storage(f.table);
+  auto snap = readers::LoadForReading(storage, f.table);
+  if (!snap.ok()) return Fail("describe", snap.status());
+  auto d = readers::Describe(storage, *snap, f.table);
+  if (!d.ok()) return Fail("describe", d.status());
+  switch (format) {
+    case readers::Format::kTable: Out(readers::DescribeText(*d)); break;
+    case readers::Format::kCsv: Out(readers::DescribeCsv(*d)); break;
+    case readers::Format::kJson: Out(d->dump(2) + "\n"); break;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddReaderCommands(CLI::App& root, RunFn& run) {
+  {
+    auto f = std::make_shared<ReaderFlags>();
+    CLI::App* sub = root.add_subcommand(
+        "tail", "The most recent rows of a Delta table (by event_time when it has one), oldest first.\n"
+                "--follow keeps printing rows as new commits arrive, until Ctrl-C.");
+    AddCommon(sub, f.get());
+    sub->add_option("-n,--rows", f->rows, "Rows to show")->capture_default_str()->check(CLI::NonNegativeNumber);
+    sub->add_flag("-f,--follow", f->follow, "Print new rows as commits arrive");
+    sub->add_option("--poll", f->poll, "How often --follow looks for new commits")->capture_default_str();
+    sub->add_option("-c,--columns", f->columns, "Only these columns, in this order (comma-separated)")
+        ->delimiter(',');
+    sub->callback([f, &run] { run = [f] { return RunTail(*f); }; });
+  }
+  {
+    auto f = std::make_shared<ReaderFlags>();
+    CLI::App* sub = root.add_subcommand(
+        "history", "One line per commit of a Delta table, newest first: version, time, operation,\n"
+                   "files, rows and bytes added.");
+    AddCommon(sub, f.get());
+    sub->add_option("-n,--limit", f->limit, "Only the newest N commits");
+    sub->callback([f, &run] { run = [f] { return RunHistory(*f); }; });
+  }
+  {
+    auto f = std::make_shared<ReaderFlags>();
+    CLI::App* sub = root.add_subcommand(
+        "describe", "A Delta table's schema, partition columns, protocol, live files and bytes, row count,\n"
+                    "and the Kafka offset committed per partition (its txn actions).");
+    AddCommon(sub, f.get());
+    sub->callback([f, &run] { run = [f] { return RunDescribe(*f); }; });
+  }
+}
+
+}  // namespace orbitlake::cli

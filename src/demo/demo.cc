@@ -1,0 +1,316 @@
+#include "demo/demo.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/signals.h"
+#include "delta/snapshot.h"
+#include "ingest/committer.h"
+#include "ingest/ingester.h"
+#include "kafka/admin.h"
+#include "kafka/consumer.h"
+#include "producer/produce.h"
+#include "readers/table_views.h"
+#include "samples/generator.h"
+#include "storage/local_storage.h"
+
+namespace orbitlake::demo {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// True when a broker answers at client.brokers (a metadata request for the topic).
+bool BrokerAnswers(const kafka::ClientOptions& client, const std::string& topic) {
+  auto n = kafka::PartitionCount(client, topic, std::chrono::seconds(3));
+  return n.ok() || n.status().code() == StatusCode::kNotFound;
+}
+
+// The port of "host:port" (the first server), or "" when there is none.
+std::string PortOf(const std::string& brokers) {
+  std::string first = brokers.substr(0, brokers.find(','));
+  auto colon = first.rfind(':');
+  return colon == std::string::npos ? "" : first.substr(colon + 1);
+}
+
+// Starts and stops the local broker when the demo had to start it.
+class LocalBroker {
+ public:
+  LocalBroker(std::string script, std::string dir) : script_(std::move(script)), dir_(std::move(dir)) {}
+  ~LocalBroker() { Stop(); }
+  Result<std::string> Start(const std::string& port) {
+    ORBIT_ASSIGN_OR_RETURN(std::string out, RunProcess({script_, "start", "--dir", dir_, "--port", port}));
+    started_ = true;
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+  }
+  void Stop() {
+    if (!started_) return;
+    started_ = false;
+    (void)RunProcess({script_, "stop", "--dir", dir_});
+  }
+
+ private:
+  std::string script_, dir_;
+  bool started_ = false;
+};
+
+// End offsets of every partition of `topic`.
+Result<std::vector<int64_t>> EndOffsets(const kafka::ClientOptions& client, const std::string& topic) {
+  ORBIT_ASSIGN_OR_RETURN(int n, kafka::PartitionCount(client, topic));
+  ORBIT_ASSIGN_OR_RETURN(auto consumer,
+                         kafka::Consumer::Create({.client = client, .group_id = "orbitlake-demo-watermarks"}));
+  std::vector<int64_t> ends;
+  for (int p = 0; p < n; ++p) {
+    ORBIT_ASSIGN_OR_RETURN(auto wm, consumer->QueryWatermarks(topic, p, std::chrono::seconds(10)));
+    ends.push_back(wm.high);
+  }
+  return ends;
+}
+
+// True when the table's txn offsets cover every partition's end offset.
+bool TableHasAll(const delta::Snapshot& snap, const std::string& app_id, const std::string& topic,
+                 const std::vector<int64_t>& ends) {
+  for (size_t p = 0; p < ends.size(); ++p) {
+    if (ends[p] == 0) continue;
+    auto v = snap.TxnVersion(ingest::TxnAppId(app_id, topic, static_cast<int32_t>(p)));
+    if (!v || *v < ends[p] - 1) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> RunProcess(const std::vector<std::string>& argv) {
+  int fds[2];
+  if (pipe(fds) != 0) return Status::IOError(fmt::format("pipe: {}", std::strerror(errno)));
+  pid_t pid = fork();
+  if (pid < 0) return Status::IOError(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    fmt::print(stderr, "cannot run {}: {}\n", argv[0], std::strerror(errno));
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Status::IOError(fmt::format("{} failed ({})", argv[0],
+                                       WIFEXITED(status) ? fmt::format("exit code {}", WEXITSTATUS(status))
+                                                         : fmt::format("signal {}", WTERMSIG(status))));
+  }
+  return out;
+}
+
+Result<DemoReport> RunDemo(const DemoOptions& o, const std::function<void(const std::string&)>& log,
+                           const std::function<void(const DemoProgress&)>& on_progress) {
+  const auto start = Clock::now();
+  DemoReport report;
+  kafka::ClientOptions client = o.client;
+  const fs::path data(o.data_dir);
+  const std::string samples = (data / "samples").string();
+  report.table_path = (data / "delta-tables" / "satellite-data-raw").string();
+  report.figures_dir = (data / "figures").string();
+
+  // 1. Kafka.
+  LocalBroker broker(o.kafka_script, (data / "kafka").string());
+  if (BrokerAnswers(client, o.topic)) {
+    log(fmt::format("Kafka answers at {}", client.brokers));
+  } else if (o.brokers_given || o.kafka_script.empty()) {
+    return Status::Unavailable(fmt::format("no Kafka broker answers at {}{}", client.brokers,
+                                           o.brokers_given ? "" : " (and no scripts/kafka to start one)"));
+  } else {
+    log(fmt::format("no Kafka at {}: starting a local broker (state in {})", client.brokers, (data / "kafka").string()));
+    ORBIT_ASSIGN_OR_RETURN(client.brokers, broker.Start(PortOf(client.brokers)));
+    report.started_broker = true;
+    log(fmt::format("Kafka started at {}", client.brokers));
+  }
+  report.brokers = client.brokers;
+  ORBIT_RETURN_IF_ERROR(kafka::EnsureTopic(client, o.topic, o.partitions));
+  ORBIT_ASSIGN_OR_RETURN(int partitions, kafka::PartitionCount(client, o.topic));
+  log(fmt::format("topic '{}' has {} partitions", o.topic, partitions));
+
+  // 2. Samples.
+  ORBIT_ASSIGN_OR_RETURN(auto gen, samples::GenerateSamples({.satellites = o.satellites,
+                                                             .rows = o.rows,
+                                                             .out_dir = samples,
+                                                             .force = true,
+                                                             .should_stop = [] { return StopRequested(); }}));
+  log(fmt::format("generated {} satellites x {} rows in {}", gen.files.size(), o.rows, samples));
+
+  // 3. The ingester, on its own thread.
+  ingest::IngestOptions io;
+  io.client = client;
+  io.topics = {o.topic};
+  io.group_id = o.group_id;
+  io.app_id = o.app_id;
+  io.table = std::make_shared<storage::LocalStorage>(report.table_path);
+  io.quarantine = std::make_shared<storage::LocalStorage>(report.table_path + "-quarantine");
+  io.batch.interval = o.interval;
+  std::mutex mu;
+  ingest::IngestStats live;  // GUARDED_BY(mu)
+  std::atomic<bool> ingest_done{false};
+  std::optional<Result<ingest::IngestSummary>> ingest_result;
+  std::thread ingester([&] {
+    auto r = ingest::RunIngest(io, [&](const ingest::IngestStats& s) {
+      std::lock_guard lock(mu);
+      live = s;
+    });
+    ingest_result.emplace(std::move(r));
+    ingest_done = true;
+    if (!ingest_result->ok()) RequestStop();  // stop the producer too
+  });
+  auto stop_ingester = [&] {
+    RequestStop();
+    if (ingester.joinable()) ingester.join();
+  };
+  log(fmt::format("ingester started: {} -> {} (micro-batches every {} ms)", o.topic, report.table_path,
+                  o.interval.count()));
+
+  DemoProgress progress;
+  progress.total = static_cast<uint64_t>(gen.rows);
+  auto report_progress = [&](const std::string& phase) {
+    std::lock_guard lock(mu);
+    progress.phase = phase;
+    progress.committed_rows = live.rows;
+    progress.commits = live.commits;
+    progress.version = live.last_version;
+    progress.seconds = SecondsSince(start);
+    if (on_progress) on_progress(progress);
+  };
+
+  // 4. Produce with the seed's random pauses.
+  producer::ProduceOptions po;
+  po.client = client;
+  po.samples_dir = samples;
+  po.topic = o.topic;
+  po.partitions = o.partitions;
+  po.sleep = o.sleep;
+  po.should_stop = [] { return StopRequested(); };
+  auto produced = producer::RunProduce(po, SystemClock(), [&](const producer::ProduceProgress& p) {
+    progress.produced = p.sent;
+    progress.acked = p.acked;
+    report_progress("produce");
+  });
+  if (!produced.ok()) {
+    stop_ingester();
+    return produced.status().WithContext("produce");
+  }
+  report.produced = produced->totals.sent;
+  report.acked = produced->totals.acked;
+  report.produce_seconds = produced->totals.seconds;
+  report.interrupted = produced->stopped && !ingest_done;
+  Status produce_error = produced->error;
+
+  // 5. Wait until every event is in the table.
+  if (!StopRequested() && produced->ok()) {
+    auto ends = EndOffsets(client, o.topic);
+    if (!ends.ok()) {
+      stop_ingester();
+      return ends.status().WithContext("reading the topic's end offsets");
+    }
+    log(fmt::format("produced {} events; waiting for the ingester to commit them", report.acked));
+    storage::LocalStorage table(report.table_path);
+    const auto deadline = Clock::now() + o.commit_timeout;
+    while (!StopRequested() && !ingest_done && Clock::now() < deadline) {
+      auto snap = delta::LoadSnapshot(table);
+      if (snap.ok() && TableHasAll(*snap, o.app_id, o.topic, *ends)) {
+        report.all_committed = true;
+        break;
+      }
+      report_progress("commit");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!report.all_committed && !ingest_done && !StopRequested()) {
+      log(fmt::format("not every event was committed within {} s", o.commit_timeout.count()));
+    }
+  }
+  report.interrupted = report.interrupted || (StopRequested() && !report.all_committed && !ingest_done);
+  stop_ingester();
+  if (!ingest_result->ok()) return ingest_result->status().WithContext("ingest");
+  const auto& summary = ingest_result->value();
+  const auto& s = summary.stats;
+  report.committed_rows = s.rows;
+  report.commits = s.commits;
+  report.quarantined = s.quarantined;
+  report.first_version = s.first_version;
+  report.last_version = s.last_version;
+  report.files_written = s.files;
+  report.bytes_written = s.parquet_bytes;
+  report.ingest_seconds = s.seconds;
+  report.latency_count = summary.latency.count();
+  report.latency_p50_ms = summary.latency.Percentile(0.5).count();
+  report.latency_p99_ms = summary.latency.Percentile(0.99).count();
+  report.latency_max_ms = summary.latency.Max().count();
+  if (!produce_error.ok()) return produce_error.WithContext("produce");
+
+  // 6. The table now.
+  storage::LocalStorage table(report.table_path);
+  auto snap = delta::LoadSnapshot(table);
+  if (snap.ok()) {
+    report.table_version = snap->version();
+    report.table_files = static_cast<int64_t>(snap->files().size());
+    for (const auto& [_, add] : snap->files()) report.table_bytes += add.size;
+    report.table_rows = snap->NumRecords();
+    auto rows = readers::TailRows(table, *snap, o.last_rows,
+                                  {"satellite", "sequence", "event_time", "temp_c", "battery_charge_pct", "altitude",
+                                   "kafka_partition", "kafka_offset"});
+    if (rows.ok()) report.last_rows = std::move(*rows);
+  }
+
+  // 7. Figures.
+  if (!report.interrupted) {
+    if (o.python.empty() || o.figures_script.empty() || !fs::exists(o.python) || !fs::exists(o.figures_script)) {
+      report.figures_error = "no Python or figures script (run scripts/setup; see --python, --figures-script)";
+    } else {
+      log("rendering figures");
+      auto out = RunProcess({o.python, o.figures_script, "--table", report.table_path, "--out", report.figures_dir});
+      if (!out.ok()) {
+        report.figures_error = out.status().message();
+      } else {
+        size_t pos = 0;
+        while (pos < out->size()) {
+          size_t nl = out->find('\n', pos);
+          if (nl == std::string::npos) nl = out->size();
+          std::string line = out->substr(pos, nl - pos);
+          if (line.ends_with(".png")) report.figures.push_back(line);
+          pos = nl + 1;
+        }
+      }
+    }
+  }
+  broker.Stop();
+  report.seconds = SecondsSince(start);
+  return report;
+}
+
+}  // namespace orbitlake::demo
