@@ -20,6 +20,7 @@ struct IngestFlags {
   std::string table = "./data/delta-tables/satellite-data-raw";
   std::string quarantine;  // default: <table>-quarantine
   std::string interval = "5s";
+  std::string startup_timeout = "15s";
   std::string partition_by = "date";
   std::string starting_offsets = "earliest";
   std::string metrics_addr = "127.0.0.1:9464";
@@ -60,6 +61,9 @@ int RunIngestCommand(IngestFlags& f) {
   if (!interval.ok()) return Fail("ingest", interval.status().WithContext("--interval"));
   o.batch.interval = std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
   if (o.batch.interval.count() <= 0) return Fail("ingest", Status::InvalidArgument("--interval must be positive"));
+  auto startup = producer::ParseDuration(f.startup_timeout);
+  if (!startup.ok()) return Fail("ingest", startup.status().WithContext("--startup-timeout"));
+  o.startup_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*startup);
   if (f.partition_by == "none") {
     o.partition_columns = {};
   } else if (f.partition_by == "date") {
@@ -129,9 +133,9 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
       "Consume Kafka topics in micro-batches into a Delta Lake table (Parquet/Snappy), exactly once.\n"
       "Offsets live in the table (one txn per partition), so a restart resumes where the last commit\n"
       "stopped; bad messages go to a quarantine table. Ctrl-C commits what is held and exits.\n"
-      "Options may also come from a config file (--config, TOML 'key = value') or the environment\n"
-      "(ORBITLAKE_BROKERS, ORBITLAKE_TABLE, ...): command line > environment > config file > default.");
-  sub->set_config("--config", "", "Read options from this TOML/INI file (keys are the long option names)");
+      "Options may also come from a config file (--config FILE, TOML, under an [ingest] section, keys\n"
+      "are the long option names) or the environment (ORBITLAKE_BROKERS, ORBITLAKE_TOPIC,\n"
+      "ORBITLAKE_GROUP, ORBITLAKE_TABLE): command line > config file > environment > default.");
   AddKafkaOptions(sub, &f->kafka);
   sub->get_option("--brokers")->envname("ORBITLAKE_BROKERS");
   sub->add_option("-t,--topic", f->options.topics, "Topic(s) to consume, repeatable")
@@ -149,6 +153,9 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
   sub->add_option("--quarantine-table", f->quarantine, "Table for bad messages (default: <table>-quarantine)");
   sub->add_option("-i,--interval", f->interval, "Micro-batch interval: a batch commits at most this long after its "
                                                "first row, even if no more messages arrive (e.g. 1s, 500ms)")
+      ->capture_default_str();
+  sub->add_option("--startup-timeout", f->startup_timeout,
+                  "Give up at start when Kafka does not answer within this time (later outages are waited out)")
       ->capture_default_str();
   sub->add_option("--max-rows", f->options.batch.max_rows, "Close a batch at this many rows")->capture_default_str();
   sub->add_option("--max-bytes", f->options.batch.max_bytes,

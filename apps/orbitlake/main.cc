@@ -12,7 +12,10 @@ int main(int argc, char** argv) {
       "Run 'orbitlake <command> --help' for the options of each command."};
   app.set_version_flag("--version", "orbitlake " ORBITLAKE_VERSION);
   app.require_subcommand(1);
-  app.fallthrough(false);
+  // One config file for every command: TOML with a [command] section per command
+  // (e.g. [ingest] brokers = "..."). Fallthrough lets it follow the command name.
+  app.set_config("--config", "", "Read options from this TOML file, one [command] section per command");
+  app.fallthrough(true);
 
   orbitlake::cli::RunFn run;
   orbitlake::cli::AddSmokeCommand(app, run);

@@ -10,6 +10,7 @@
 #include "delta/snapshot.h"
 #include "ingest/committer.h"
 #include "ingest/event_rows.h"
+#include "kafka/admin.h"
 #include "kafka/consumer.h"
 
 namespace orbitlake::ingest {
@@ -357,6 +358,16 @@ IngestStats Ingester::Stats() {
 Result<IngestSummary> Ingester::Run() {
   started_ = std::chrono::steady_clock::now();
   if (!o_.table || !o_.quarantine) return Status::InvalidArgument("ingest needs a table and a quarantine table");
+  // Fail fast, naming the servers, when Kafka cannot be reached at all; once running,
+  // broker outages are waited out (librdkafka reconnects).
+  for (const auto& topic : o_.topics) {
+    Result<int> n = kafka::PartitionCount(o_.client, topic, o_.startup_timeout);
+    if (n.status().code() == StatusCode::kNotFound) {
+      fmt::print(stderr, "orbitlake ingest: topic {} does not exist yet; waiting for it\n", topic);
+    } else if (!n.ok()) {
+      return n.status();
+    }
+  }
   CommitterOptions co;
   co.table = o_.table;
   co.quarantine = o_.quarantine;

@@ -75,6 +75,8 @@ struct IngestOptions {
   // Longest single wait for messages, so signals and batch deadlines are noticed.
   // Default 100 ms.
   std::chrono::milliseconds poll_timeout{100};
+  // How long the start-up check waits for the brokers to answer. Default 15 s.
+  std::chrono::milliseconds startup_timeout{15'000};
   // Metrics registry to update; may be null.
   metrics::Registry* metrics = nullptr;
 };

@@ -255,3 +255,64 @@ def test_malformed_messages_go_to_quarantine_with_reasons(orbitlake_bin, brokers
     # The quarantine table is exactly-once too: rerunning adds nothing.
     ingest(orbitlake_bin, brokers, topic, table, group)
     assert len(DeltaTable(str(table) + "-quarantine").to_pyarrow_table()) == 9
+
+
+def test_unreachable_broker_fails_in_bounded_time_naming_it(orbitlake_bin, tmp_path):
+    start = time.time()
+    out = run([orbitlake_bin, "ingest", "-b", "127.0.0.1:1", "--table", str(tmp_path / "t"), "--metrics-addr", ""],
+              timeout=60, check=False)
+    assert out.returncode == 1
+    assert "127.0.0.1:1" in out.stderr
+    assert time.time() - start < 40
+
+
+def test_options_from_config_file_and_environment_with_documented_precedence(orbitlake_bin, tmp_path):
+    """command line > config file > environment > default (the first line echoes them)."""
+    cfg = tmp_path / "orbitlake.toml"
+    cfg.write_text('[ingest]\nbrokers = "127.0.0.1:1"\ntopic = ["from-file"]\ninterval = "2s"\n')
+
+    def first_line(*args, env=None):
+        out = subprocess.run([orbitlake_bin, "ingest", "--metrics-addr", "", "--table", str(tmp_path / "t"),
+                              "--startup-timeout", "500ms", *args],
+                             capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})})
+        return out.stderr.splitlines()[0]
+
+    assert "127.0.0.1:1 topic(s) from-file" in first_line("--config", str(cfg))
+    assert "every 2s" in first_line("--config", str(cfg))
+    assert "127.0.0.1:1 " in first_line("--config", str(cfg), env={"ORBITLAKE_BROKERS": "127.0.0.1:2"})
+    assert "127.0.0.1:2 topic(s) sat-data" in first_line(env={"ORBITLAKE_BROKERS": "127.0.0.1:2"})
+    assert "127.0.0.1:3 " in first_line("--config", str(cfg), "-b", "127.0.0.1:3",
+                                        env={"ORBITLAKE_BROKERS": "127.0.0.1:2"})
+
+
+def test_metrics_endpoint_serves_prometheus_text(orbitlake_bin, brokers, unique, tmp_path):
+    import urllib.request
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    topic, group, table = unique("metrics"), unique("g"), tmp_path / "raw"
+    produce_samples(orbitlake_bin, brokers, topic, tmp_path / "s", sats=2, rows=1000, partitions=2)
+    args = ingest_args(orbitlake_bin, brokers, topic, table, group)
+    args[args.index("--metrics-addr") + 1] = f"127.0.0.1:{port}"
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, text = time.time() + 60, ""
+        while time.time() < deadline:
+            try:
+                text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+                if "orbitlake_ingest_rows_written_total 2000" in text:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.3)
+        assert "orbitlake_ingest_rows_written_total 2000" in text, text
+        assert "orbitlake_ingest_messages_total 2000" in text
+        assert f'orbitlake_ingest_consumer_lag{{topic="{topic}",partition="0"}} 0' in text
+        assert "orbitlake_ingest_commit_duration_seconds_count" in text
+        assert "orbitlake_ingest_event_to_commit_seconds_bucket" in text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0
