@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include <arrow/api.h>
+#include <arrow/util/utf8.h>
 #include <fmt/format.h>
 
 #include "columnar/arrow_status.h"
@@ -24,6 +25,9 @@ int32_t DayOf(int64_t ns) {
 // The one place that says which decoded events are impossible telemetry.
 Status Validate(const telemetry::EventView& e) {
   if (e.satellite().empty()) return Status::InvalidArgument("empty satellite name");
+  // The FlatBuffers verifier does not check UTF-8, and one bad string would make the
+  // table writer refuse the whole batch: reject (quarantine) just this event.
+  if (!arrow::util::ValidateUTF8(e.satellite())) return Status::InvalidArgument("satellite name is not valid UTF-8");
   if (e.timestamp_ns() <= 0) return Status::InvalidArgument("event timestamp is not positive");
   if (e.sequence() > static_cast<uint64_t>(INT64_MAX)) return Status::InvalidArgument("sequence above 2^63-1");
   const telemetry::Measurements v = e.values();
@@ -104,7 +108,14 @@ struct EventRows::Builders {
   arrow::Date32Builder date;
 };
 
-EventRows::EventRows() : b_(std::make_unique<Builders>()) {}
+EventRows::EventRows() : b_(std::make_unique<Builders>()) {
+  // Arrow's UTF-8 validator needs its lookup table built once per process.
+  static const bool utf8_ready = [] {
+    arrow::util::InitializeUTF8();
+    return true;
+  }();
+  (void)utf8_ready;
+}
 EventRows::~EventRows() = default;
 
 Status EventRows::Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us) {

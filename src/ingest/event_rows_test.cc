@@ -75,6 +75,9 @@ TEST(EventRowsTest, BadEventsAreRejectedWithAReasonAndNotAppended) {
   EXPECT_FALSE(rows.Append(Encode("a", 1, kNoon, 140), {"t", 0, 3, 0}, 0).ok());
   EXPECT_FALSE(rows.Append(Encode("a", 1, kNoon, std::numeric_limits<double>::infinity()), {"t", 0, 4, 0}, 0).ok());
   EXPECT_FALSE(rows.Append(Encode("a", 1, -5), {"t", 0, 5, 0}, 0).ok());
+  Status utf8 = rows.Append(Encode("sat\xf6\xb0", 1, kNoon), {"t", 0, 6, 0}, 0);
+  EXPECT_EQ(utf8.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(utf8.message().find("UTF-8"), std::string::npos);
   EXPECT_EQ(rows.rows(), 0);
   EXPECT_EQ((*rows.TakeBatch())->num_rows(), 0);
 }

@@ -234,6 +234,8 @@ def test_malformed_messages_go_to_quarantine_with_reasons(orbitlake_bin, brokers
         nan_event: "not a finite number",
         inf_event: "not a finite number",
         os.urandom(10 * 1024 * 1024): "Corruption",  # a 10 MB message
+        # Verifies as FlatBuffers, but the satellite name is not UTF-8.
+        good.replace(msg.key(), b"\xf6\xb0" + msg.key()[2:], 1): "not valid UTF-8",
     }
     p = Producer({"bootstrap.servers": brokers, "message.max.bytes": 16_000_000})
     for payload in bad:
@@ -242,10 +244,10 @@ def test_malformed_messages_go_to_quarantine_with_reasons(orbitlake_bin, brokers
     assert p.flush(30) == 0
     out = ingest(orbitlake_bin, brokers, topic, table, group, "-X", "fetch.message.max.bytes=16000000")
     assert "1000 rows committed" in out.stdout, out.stdout
-    assert "9 quarantined" in out.stdout, out.stdout
+    assert "10 quarantined" in out.stdout, out.stdout
 
     q = DeltaTable(str(table) + "-quarantine").to_pyarrow_table().to_pylist()
-    assert len(q) == 9
+    assert len(q) == 10
     reasons = {bytes(r["payload"]): r["reason"] for r in q}
     for payload, why in bad.items():
         assert why in reasons[payload], (why, reasons[payload])
@@ -254,7 +256,7 @@ def test_malformed_messages_go_to_quarantine_with_reasons(orbitlake_bin, brokers
     assert_exactly_the_topic(table, brokers, topic, skip=bad_offsets)
     # The quarantine table is exactly-once too: rerunning adds nothing.
     ingest(orbitlake_bin, brokers, topic, table, group)
-    assert len(DeltaTable(str(table) + "-quarantine").to_pyarrow_table()) == 9
+    assert len(DeltaTable(str(table) + "-quarantine").to_pyarrow_table()) == 10
 
 
 def test_unreachable_broker_fails_in_bounded_time_naming_it(orbitlake_bin, tmp_path):
