@@ -7,7 +7,7 @@
 #include "common/progress.h"
 #include "ingest/ingester.h"
 #include "metrics/metrics.h"
-#include "producer/pacing.h"
+#include "common/duration.h"
 #include "storage/fault_storage.h"
 #include "storage/local_storage.h"
 
@@ -57,11 +57,11 @@ int RunIngestCommand(IngestFlags& f) {
   if (Status st = ApplyKafkaProperties(&f.kafka); !st.ok()) return Fail("ingest", st);
   auto& o = f.options;
   o.client = f.kafka.client;
-  auto interval = producer::ParseDuration(f.interval);
+  auto interval = ParseDuration(f.interval);
   if (!interval.ok()) return Fail("ingest", interval.status().WithContext("--interval"));
   o.batch.interval = std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
   if (o.batch.interval.count() <= 0) return Fail("ingest", Status::InvalidArgument("--interval must be positive"));
-  auto startup = producer::ParseDuration(f.startup_timeout);
+  auto startup = ParseDuration(f.startup_timeout);
   if (!startup.ok()) return Fail("ingest", startup.status().WithContext("--startup-timeout"));
   o.startup_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*startup);
   if (f.partition_by == "none") {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/duration.h"
 #include "common/status.h"
 
 namespace orbitlake::producer {
@@ -27,8 +28,7 @@ struct SleepRange {
   bool operator==(const SleepRange&) const = default;
 };
 
-// "250ms", "1.5s", "20us", "100ns". InvalidArgument for anything else (a unit is required).
-Result<std::chrono::nanoseconds> ParseDuration(std::string_view text);
+using orbitlake::ParseDuration;  // common/duration.h; kept here for existing callers
 // "5ms..50ms", or one duration for a fixed pause. InvalidArgument when min > max.
 Result<SleepRange> ParseSleepRange(std::string_view text);
 
