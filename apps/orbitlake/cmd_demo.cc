@@ -42,6 +42,11 @@ void PrintSummary(const demo::DemoReport& r) {
              r.committed_rows, r.commits, r.commits == 1 ? "" : "s", r.first_version, r.last_version, r.files_written,
              HumanBytes(static_cast<double>(r.bytes_written)),
              per_s(static_cast<double>(r.committed_rows), r.ingest_seconds), r.ingest_seconds);
+  if (r.committed_rows > static_cast<int64_t>(r.acked)) {
+    fmt::print("             (of which {} were already in the topic, produced before this run and not yet in the "
+               "table)\n",
+               r.committed_rows - static_cast<int64_t>(r.acked));
+  }
   if (r.quarantined > 0) fmt::print("quarantined  {} bad messages\n", r.quarantined);
   if (r.latency_count > 0) {
     fmt::print("latency      produce -> commit p50 {} ms, p99 {} ms, max {} ms ({} rows)\n", r.latency_p50_ms,

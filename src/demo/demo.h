@@ -41,11 +41,11 @@ struct DemoOptions {
   std::string topic = "sat-data";
   // Partitions when the topic is created. Default 3.
   int partitions = 3;
-  // Samples: satellites x rows. Default 4 x 5,000.
+  // Samples: satellites x rows. Default 4 x 4,000.
   int satellites = 4;
-  int64_t rows = 5'000;
+  int64_t rows = 4'000;
   // The seed's random pause between one satellite's events. Default 2..18 ms (10 ms
-  // mean: 5,000 rows take about 50 s).
+  // mean: 4,000 rows take about 45 s).
   producer::SleepRange sleep{std::chrono::milliseconds(2), std::chrono::milliseconds(18)};
   // The ingester's micro-batch interval. Default 5 s (the seed's window).
   std::chrono::milliseconds interval{5'000};
