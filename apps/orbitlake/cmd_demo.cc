@@ -6,6 +6,7 @@
 #include "apps/orbitlake/commands.h"
 #include "common/progress.h"
 #include "demo/demo.h"
+#include "common/duration.h"
 #include "producer/pacing.h"
 #include "readers/text_table.h"
 
@@ -82,7 +83,7 @@ int RunDemoCommand(DemoFlags& f) {
   auto sleep = producer::ParseSleepRange(f.sleep);
   if (!sleep.ok()) return Fail("demo", sleep.status().WithContext("--sleep"));
   o.sleep = *sleep;
-  auto interval = producer::ParseDuration(f.interval);
+  auto interval = ParseDuration(f.interval);
   if (!interval.ok()) return Fail("demo", interval.status().WithContext("--interval"));
   o.interval = std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
   if (o.interval.count() <= 0) return Fail("demo", Status::InvalidArgument("--interval must be positive"));

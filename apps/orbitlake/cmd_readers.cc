@@ -6,7 +6,7 @@
 
 #include "apps/orbitlake/commands.h"
 #include "common/signals.h"
-#include "producer/pacing.h"
+#include "common/duration.h"
 #include "readers/table_views.h"
 #include "storage/local_storage.h"
 
@@ -45,7 +45,7 @@ int RunTail(ReaderFlags& f) {
   std::vector<size_t> widths = readers::ColumnWidths(*rows);
   Out(readers::Render(*rows, format, /*header=*/true, widths));
   if (!f.follow) return kExitOk;
-  auto poll = producer::ParseDuration(f.poll);
+  auto poll = ParseDuration(f.poll);
   if (!poll.ok()) return Fail("tail", poll.status().WithContext("--poll"));
   int64_t version = snap->version();
   while (!StopRequested()) {

@@ -291,7 +291,9 @@ Result<DemoReport> RunDemo(const DemoOptions& o, const std::function<void(const 
 
   // 7. Figures.
   if (!report.interrupted) {
-    if (o.python.empty() || o.figures_script.empty() || !fs::exists(o.python) || !fs::exists(o.figures_script)) {
+    if (o.figures_script.empty()) {
+      report.figures_error = "disabled (--figures-script '')";
+    } else if (o.python.empty() || !fs::exists(o.python) || !fs::exists(o.figures_script)) {
       report.figures_error = "no Python or figures script (run scripts/setup; see --python, --figures-script)";
     } else {
       log("rendering figures");

@@ -9,7 +9,9 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
+import time
 
 import nbformat
 import pyarrow.csv as pacsv
@@ -50,6 +52,26 @@ def test_demo_end_to_end_twice(orbitlake_bin, brokers, unique, tmp_path):
     t = assert_exactly_the_topic(table, brokers, topic)
     assert t.num_rows == 1200
     assert sum(high_watermarks(brokers, topic).values()) == 1200
+
+
+def test_demo_interrupted_leaves_a_consistent_table_the_next_run_completes(orbitlake_bin, brokers, unique, tmp_path):
+    topic, data = unique("demo-int"), tmp_path / "data"
+    args = [orbitlake_bin, "demo", "--brokers", brokers, "--topic", topic, "--data-dir", str(data), "--satellites",
+            "2", "--sleep", "1ms..3ms", "--interval", "1s", "--figures-script", ""]
+    p = subprocess.Popen([*args, "--rows", "20000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err[-2000:]
+    assert "== orbitlake demo INTERRUPTED ==" in out
+    table = data / "delta-tables" / "satellite-data-raw"
+    t = DeltaTable(str(table)).to_pyarrow_table(columns=["kafka_partition", "kafka_offset"])
+    got = list(zip(t.column(0).to_pylist(), t.column(1).to_pylist()))
+    assert 0 < len(got) == len(set(got))
+    # The next run ingests whatever the interrupted one left in Kafka, then its own events.
+    out = run([*args, "--rows", "10"], timeout=300)
+    assert "every produced event is in the table" in out.stdout
+    assert_exactly_the_topic(table, brokers, topic)
 
 
 def test_demo_fails_clearly_without_a_broker(orbitlake_bin, tmp_path):
