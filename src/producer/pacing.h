@@ -28,7 +28,6 @@ struct SleepRange {
   bool operator==(const SleepRange&) const = default;
 };
 
-using orbitlake::ParseDuration;  // common/duration.h; kept here for existing callers
 // "5ms..50ms", or one duration for a fixed pause. InvalidArgument when min > max.
 Result<SleepRange> ParseSleepRange(std::string_view text);
 
