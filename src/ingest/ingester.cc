@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <thread>
 
 #include <arrow/record_batch.h>
 #include <fmt/format.h>
@@ -17,6 +18,9 @@ namespace orbitlake::ingest {
 namespace {
 
 using Key = std::pair<std::string, int32_t>;
+
+// How long a partition assignment keeps retrying transient broker errors.
+constexpr std::chrono::seconds kAssignRetryFor{30};
 
 struct Metrics {
   metrics::Counter* messages = nullptr;
@@ -144,7 +148,15 @@ Status Ingester::OnAssign(std::vector<kafka::TopicPartition>& tps) {
   ORBIT_RETURN_IF_ERROR(LoadCommitted(keys, &loaded));
   for (auto& tp : tps) {
     PartitionState st = loaded[{tp.topic, tp.partition}];
-    auto wm = consumer_->QueryWatermarks(tp.topic, tp.partition, std::chrono::seconds(10));
+    // A topic created moments ago may not have partition leaders yet ("not leader"):
+    // transient errors are retried for a while, anything else stops the ingester.
+    Result<kafka::Watermarks> wm = Status::Timeout("watermarks not queried");
+    const auto give_up = std::chrono::steady_clock::now() + kAssignRetryFor;
+    for (;;) {
+      wm = consumer_->QueryWatermarks(tp.topic, tp.partition, std::chrono::seconds(5));
+      if (wm.ok() || !IsRetryable(wm.status()) || std::chrono::steady_clock::now() >= give_up) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
     if (!wm.ok()) return wm.status().WithContext("assigning " + tp.topic + "/" + std::to_string(tp.partition));
     st.end = wm->high;
     if (st.committed) {
