@@ -223,13 +223,16 @@ void Ingester::Process(const kafka::Message& m, int64_t ingest_us) {
   if (state == nullptr) return;  // fetched before a revocation: the new owner reads it
   PartitionState& st = *state;
   const int64_t offset = m.offset();
-  st.next = offset + 1;
   ++round_messages_;
   round_bytes_ += static_cast<int64_t>(m.payload().size());
-  if (st.committed && offset <= *st.committed) {
+  // Offsets only move forward within an assignment. A message below `next` is a
+  // re-delivery: e.g. fetched before a rebalance (processed after it, when the partition
+  // restarted at txn + 1) and then delivered again from the new position.
+  if ((st.committed && offset <= *st.committed) || (st.next >= 0 && offset < st.next)) {
     ++round_skipped_;
     return;
   }
+  st.next = offset + 1;
   KafkaMeta meta{m.topic(), m.partition(), offset, m.timestamp_ms()};
   Status s = rows_.Append(m.payload(), meta, ingest_us);
   if (!s.ok() && !(st.q_committed && offset <= *st.q_committed)) {
@@ -291,7 +294,7 @@ Status Ingester::Resync() {
                               : (o_.starting_offsets == StartingOffsets::kEarliest ? kafka::kOffsetBeginning
                                                                                     : kafka::kOffsetEnd);
     seeks.push_back({k.first, k.second, to});
-    if (st.committed) st.next = *st.committed + 1;
+    st.next = st.committed ? *st.committed + 1 : -1;  // -1: no lower bound until the first message
   }
   {
     std::lock_guard lock(mu_);
