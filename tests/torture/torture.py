@@ -1,0 +1,799 @@
+#!/usr/bin/env python3
+"""Torture runs for `orbitlake ingest`: crashes, broker restarts, rebalances.
+
+Each mode keeps `orbitlake produce --loop` publishing paced events while faults hit the
+ingester (or the broker), then stops the producer, lets one ingester catch up, and checks
+with independent readers that the Delta table holds exactly what the producer got
+acknowledged:
+
+  crash           start the ingester, SIGKILL it (a plain kill at a random moment, or an
+                  `--inject-crash` rule at a storage point: Parquet data file, data files
+                  written but commit not made, commit landed, checkpoint), restart; repeat.
+  broker-restart  the driver's own broker is stopped and started again (same port and
+                  state) several times; producer and ingester keep running throughout and
+                  must recover by themselves.
+  rebalance       three ingester slots in one group on a 6-partition topic, started and
+                  stopped (SIGTERM or SIGKILL) at random for a while.
+
+The produced set is read back from Kafka itself (confluent_kafka; (satellite, sequence)
+decoded from each FlatBuffers event by the small reader below, not by orbitlake's code)
+and must match the producer's acknowledged count with contiguous sequences per
+satellite. The table is read with delta-rs (`deltalake`); its log is replayed here to
+check that no data file is added twice and that checkpoints agree with the commits.
+
+Result row per run: fault, injections, rows produced, rows in table, lost, duplicated,
+crashes (ingester exits other than our own kills and clean stops, plus any non-zero exit
+of the producer). The exit code is 0 only when lost = duplicated = crashes = 0 and every
+table check passed. `--report FILE` writes the rows as JSON; `table FILE...` renders them
+as a markdown table.
+
+Usage (from the repository root, with the project venv):
+  .venv/bin/python tests/torture/torture.py crash --kills 50 --report crash.json
+  .venv/bin/python tests/torture/torture.py broker-restart --restarts 5
+  .venv/bin/python tests/torture/torture.py rebalance --duration 300
+  .venv/bin/python tests/torture/torture.py table crash.json broker.json rebalance.json
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import json
+import os
+import pathlib
+import random
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Callable, Optional
+
+ROOT = pathlib.Path(os.environ.get("ORBITLAKE_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
+DEFAULT_BIN = os.environ.get("ORBITLAKE_BIN", str(ROOT / "build" / "apps" / "orbitlake" / "orbitlake"))
+
+# A killed member stays in its group until its session times out (45 s by default);
+# a short one hands its partitions to the others soon.
+FAST_REBALANCE = ["-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500"]
+
+# Storage points where `ingest --inject-crash` SIGKILLs the process (fault_storage.h).
+# Data files are `part-...snappy.parquet`; checkpoints `N.checkpoint.parquet`; commits
+# `_delta_log/N.json` (put-if-absent). NTH ranges keep the point reachable within a run.
+CRASH_POINTS = {
+    "parquet-write": ("write:snappy.parquet:{n}:crash-before", 1, 6),       # while a data file is written
+    "before-commit": ("put:.json:{n}:crash-before", 1, 6),                  # data files written, no commit
+    "after-commit": ("put:.json:{n}:crash-after", 1, 6),                    # commit landed, nothing after
+    "checkpoint-write": ("write:checkpoint.parquet:{n}:crash-before", 1, 2),  # while a checkpoint is written
+    "checkpoint-hint": ("write:_last_checkpoint:{n}:crash-before", 1, 2),     # checkpoint done, hint not
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Small utilities
+
+class Log:
+    def __init__(self, quiet: bool = False):
+        self.start = time.monotonic()
+        self.quiet = quiet
+
+    def __call__(self, msg: str) -> None:
+        if not self.quiet:
+            print(f"[torture {time.monotonic() - self.start:7.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+@dataclasses.dataclass
+class Config:
+    bin: str = DEFAULT_BIN
+    brokers: Optional[str] = None     # None: start our own broker (always, for broker-restart)
+    workdir: Optional[pathlib.Path] = None
+    seed: Optional[int] = None
+    rate: float = 2000.0              # events/s the producer publishes
+    satellites: int = 4
+    rows: int = 5000                  # rows per sample file (replayed with --loop)
+    kills: int = 50                   # crash
+    restarts: int = 5                 # broker-restart
+    down: tuple = (2.0, 6.0)          # broker-restart: seconds the broker stays down
+    duration: float = 300.0           # rebalance
+    max_rows: int = 500               # ingester batch size: many commits, checkpoints every 10
+    interval: str = "200ms"
+    quiet: bool = False
+
+
+@dataclasses.dataclass
+class Row:
+    """One result row (the README table's columns, plus details)."""
+    fault: str
+    injections: int = 0
+    produced: int = 0
+    in_table: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    crashes: int = 0
+    seconds: float = 0.0
+    seed: int = 0
+    details: dict = dataclasses.field(default_factory=dict)
+    problems: list = dataclasses.field(default_factory=list)  # failed checks, crash reasons
+
+    @property
+    def ok(self) -> bool:
+        return self.lost == 0 and self.duplicated == 0 and self.crashes == 0 and not self.problems
+
+    def summary(self) -> str:
+        head = (f"{self.fault}: injections={self.injections} produced={self.produced} in_table={self.in_table} "
+                f"lost={self.lost} duplicated={self.duplicated} crashes={self.crashes} "
+                f"({self.seconds:.0f} s, seed {self.seed})")
+        return "\n".join([head, *[f"  problem: {p}" for p in self.problems]])
+
+
+class Proc:
+    """A child process whose output goes to files (pipes would fill up and block it)."""
+
+    def __init__(self, name: str, args: list, logdir: pathlib.Path):
+        self.name = name
+        self.args = args
+        self.out_path = logdir / f"{name}.out"
+        self.err_path = logdir / f"{name}.err"
+        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
+            self.p = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        self.started = time.monotonic()
+        self.signalled: Optional[int] = None
+
+    def running(self) -> bool:
+        return self.p.poll() is None
+
+    def signal(self, sig: int) -> None:
+        if self.p.poll() is None:
+            self.signalled = sig
+            self.p.send_signal(sig)
+
+    def wait(self, timeout: float) -> Optional[int]:
+        try:
+            return self.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    @property
+    def returncode(self) -> Optional[int]:
+        return self.p.returncode
+
+    def stdout(self) -> str:
+        return self.out_path.read_text(errors="replace")
+
+    def stderr_tail(self, n: int = 1500) -> str:
+        return self.err_path.read_text(errors="replace")[-n:]
+
+
+class Broker:
+    """A private single-node broker from scripts/kafka, restartable on the same port."""
+
+    def __init__(self, kdir: pathlib.Path, log: Log):
+        self.kdir = kdir
+        self.log = log
+        self.port = "auto"
+        self.address: Optional[str] = None
+
+    def _kafka(self, *args: str, timeout: float = 180) -> str:
+        out = subprocess.run([str(ROOT / "scripts" / "kafka"), *args, "--dir", str(self.kdir)],
+                             capture_output=True, text=True, timeout=timeout)
+        if out.returncode != 0:
+            raise RuntimeError(f"scripts/kafka {args[0]} failed ({out.returncode}):\n{out.stderr[-2000:]}")
+        return out.stdout
+
+    def start(self) -> str:
+        out = self._kafka("start", "--port", str(self.port), "--timeout", "120")
+        self.address = out.strip().splitlines()[-1]
+        self.port = self.address.rsplit(":", 1)[1]
+        return self.address
+
+    def stop(self) -> None:
+        self._kafka("stop")
+
+
+# ---------------------------------------------------------------------------------------
+# The produced set, read from Kafka
+
+def decode_event(buf: bytes) -> tuple:
+    """(satellite, sequence) of one telemetry event (src/telemetry/telemetry.fbs).
+
+    A minimal FlatBuffers reader, independent of orbitlake's decoder: root table offset,
+    file identifier "OLTE", vtable lookup of field 0 (string) and 1 (ulong, default 0).
+    """
+    if len(buf) < 8 or buf[4:8] != b"OLTE":
+        raise ValueError("not a telemetry event (file identifier)")
+    root = struct.unpack_from("<I", buf, 0)[0]
+    vtable = root - struct.unpack_from("<i", buf, root)[0]
+    vt_size = struct.unpack_from("<H", buf, vtable)[0]
+
+    def field(i: int) -> int:
+        pos = 4 + 2 * i
+        return struct.unpack_from("<H", buf, vtable + pos)[0] if pos < vt_size else 0
+
+    sat_at = root + field(0)
+    s = sat_at + struct.unpack_from("<I", buf, sat_at)[0]
+    n = struct.unpack_from("<I", buf, s)[0]
+    satellite = buf[s + 4:s + 4 + n].decode()
+    seq = struct.unpack_from("<Q", buf, root + field(1))[0] if field(1) else 0
+    return satellite, seq
+
+
+def high_watermarks(brokers: str, topic: str) -> dict:
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": brokers, "group.id": "torture-watermarks"})
+    try:
+        md = c.list_topics(topic, timeout=30)
+        if md.topics[topic].error is not None:
+            raise RuntimeError(f"topic {topic}: {md.topics[topic].error}")
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
+                for p in sorted(md.topics[topic].partitions)}
+    finally:
+        c.close()
+
+
+def read_topic(brokers: str, topic: str) -> list:
+    """Every message of the topic as (satellite, sequence, partition, offset)."""
+    from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
+    hw = high_watermarks(brokers, topic)
+    c = Consumer({"bootstrap.servers": brokers, "group.id": "torture-reader", "enable.auto.commit": False,
+                  "enable.partition.eof": False})
+    out = []
+    try:
+        todo = {p for p, h in hw.items() if h > 0}
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in todo])
+        deadline = time.monotonic() + 300
+        while todo:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"reading topic {topic} back did not finish: partitions {sorted(todo)} short")
+            for m in c.consume(num_messages=10000, timeout=1.0):
+                if m.error():
+                    raise RuntimeError(f"reading topic {topic}: {m.error()}")
+                sat, seq = decode_event(m.value())
+                if m.key() is not None and m.key().decode() != sat:
+                    raise RuntimeError(f"{topic}/{m.partition()}@{m.offset()}: key {m.key()!r} != satellite {sat}")
+                out.append((sat, seq, m.partition(), m.offset()))
+                if m.offset() >= hw[m.partition()] - 1:
+                    todo.discard(m.partition())
+    finally:
+        c.close()
+    return out
+
+
+def wait_for_topic(brokers: str, topic: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if sum(high_watermarks(brokers, topic).values()) > 0:
+                return
+        except Exception:  # not created yet
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"topic {topic} got no events within {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+# ---------------------------------------------------------------------------------------
+# Table checks
+
+def replay_log(table: pathlib.Path) -> dict:
+    """Replays _delta_log by hand (independent of orbitlake and of delta-rs).
+
+    Returns the live add paths and the problems found: a data file added twice (in
+    commits, or within a checkpoint), a checkpoint that disagrees with the commits up to
+    its version, a live file missing on disk. Orphans (files no commit names) are counted,
+    not faulted: a crash between writing data files and committing leaves them.
+    """
+    import pyarrow.parquet as pq
+    log_dir = table / "_delta_log"
+    problems = []
+    commits = sorted(int(p.name.split(".")[0]) for p in log_dir.glob("*.json"))
+    if not commits:
+        return {"problems": [f"{log_dir}: no commits"], "live": set(), "versions": 0, "orphans": 0}
+    if commits != list(range(commits[0], commits[-1] + 1)) or commits[0] != 0:
+        problems.append(f"commit versions not contiguous from 0: {commits[:3]}...{commits[-3:]}")
+    added_at = {}      # path -> version it was added
+    live_at = {}       # version -> live set after it (only kept for checkpoint versions)
+    checkpoints = sorted(int(p.name.split(".")[0]) for p in log_dir.glob("*.checkpoint.parquet"))
+    live = set()
+    for v in commits:
+        with open(log_dir / f"{v:020d}.json") as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                action = json.loads(line)
+                if "add" in action:
+                    path = action["add"]["path"]
+                    if path in added_at:
+                        problems.append(f"data file {path} added twice: versions {added_at[path]} and {v}")
+                    added_at[path] = v
+                    live.add(path)
+                elif "remove" in action:
+                    live.discard(action["remove"]["path"])
+        if v in checkpoints:
+            live_at[v] = set(live)
+    for v in checkpoints:
+        t = pq.read_table(log_dir / f"{v:020d}.checkpoint.parquet", columns=["add"]).column("add").to_pylist()
+        paths = [a["path"] for a in t if a is not None]
+        if len(paths) != len(set(paths)):
+            problems.append(f"checkpoint {v}: {len(paths) - len(set(paths))} data file(s) listed twice")
+        if v in live_at and set(paths) != live_at[v]:
+            problems.append(f"checkpoint {v} disagrees with commits 0..{v}: "
+                            f"{len(set(paths) - live_at[v])} extra, {len(live_at[v] - set(paths))} missing")
+    from urllib.parse import unquote
+    on_disk = {str(p.relative_to(table)) for p in table.rglob("*.parquet") if "_delta_log" not in p.parts}
+    live_plain = {unquote(p) for p in live}
+    missing = live_plain - on_disk
+    if missing:
+        problems.append(f"{len(missing)} live data file(s) missing on disk, e.g. {sorted(missing)[:2]}")
+    return {"problems": problems, "live": live_plain, "versions": commits[-1] + 1,
+            "checkpoints": len(checkpoints), "orphans": len(on_disk - live_plain)}
+
+
+def table_pairs(table: pathlib.Path, columns=("satellite", "sequence", "kafka_partition", "kafka_offset")) -> list:
+    from deltalake import DeltaTable
+    t = DeltaTable(str(table)).to_pyarrow_table(columns=list(columns))
+    return list(zip(*(t.column(c).to_pylist() for c in columns)))
+
+
+class CrashChecker:
+    """After each crash: the table (if any) loads with delta-rs and no offset is in it twice.
+
+    Incremental: data files are immutable, so each live file is read once (re-reading the
+    whole table after every kill would take longer than the torture itself).
+    """
+
+    def __init__(self, table: pathlib.Path):
+        self.table = table
+        self.seen: dict = {}  # file uri -> [(partition, offset)]
+
+    def __call__(self) -> Optional[str]:
+        import pyarrow.parquet as pq
+        from deltalake import DeltaTable
+        if not (self.table / "_delta_log").exists():
+            return None
+        try:
+            uris = DeltaTable(str(self.table)).file_uris()
+            for uri in uris:
+                if uri not in self.seen:
+                    t = pq.read_table(uri.removeprefix("file://"), columns=["kafka_partition", "kafka_offset"])
+                    self.seen[uri] = list(zip(t.column(0).to_pylist(), t.column(1).to_pylist()))
+        except Exception as e:  # a table that does not read is a failure too
+            return f"table does not read after a crash: {e}"
+        counts = collections.Counter(po for uri in uris for po in self.seen[uri])
+        dup = sum(n - 1 for n in counts.values())
+        return f"{dup} duplicated offsets after a crash" if dup else None
+
+
+def verify(row: Row, table: pathlib.Path, brokers: str, topic: str, acked: Optional[int], log: Log) -> None:
+    """Fills produced / in_table / lost / duplicated and the problems of `row`."""
+    from deltalake import DeltaTable
+    log("reading the topic back from Kafka")
+    topic_rows = read_topic(brokers, topic)
+    produced = collections.Counter((s, q) for s, q, _, _ in topic_rows)
+    row.produced = len(produced)
+    dup_in_topic = sum(n - 1 for n in produced.values())
+    if dup_in_topic:
+        row.problems.append(f"the topic holds {dup_in_topic} duplicated (satellite, sequence): producer duplicates")
+    if acked is not None and acked != len(topic_rows):
+        row.problems.append(f"the producer reported {acked} acknowledged events, the topic holds {len(topic_rows)}")
+    per_sat = collections.defaultdict(set)
+    for s, q in produced:
+        per_sat[s].add(q)
+    for s, seqs in sorted(per_sat.items()):
+        if seqs != set(range(len(seqs))):
+            gaps = sorted(set(range(max(seqs) + 1)) - seqs)
+            row.problems.append(f"satellite {s}: sequences not contiguous from 0 ({len(gaps)} gaps, e.g. {gaps[:5]})")
+
+    log("reading the table with deltalake")
+    rows = table_pairs(table)
+    row.in_table = len(rows)
+    got = collections.Counter((s, q) for s, q, _, _ in rows)
+    row.lost = sum(1 for k in produced if k not in got)
+    row.duplicated = sum(n - 1 for n in got.values())
+    extra = [k for k in got if k not in produced]
+    if extra:
+        row.problems.append(f"{len(extra)} rows in the table were never produced, e.g. {extra[:3]}")
+    # The same by Kafka coordinates: every offset of the topic exactly once.
+    offsets = collections.Counter((p, o) for _, _, p, o in rows)
+    expected_offsets = {(p, o) for _, _, p, o in topic_rows}
+    if set(offsets) != expected_offsets or any(n > 1 for n in offsets.values()):
+        row.problems.append(f"table offsets differ from the topic's: {len(expected_offsets - set(offsets))} missing, "
+                            f"{sum(n - 1 for n in offsets.values())} repeated")
+    by_key = {(s, q): (p, o) for s, q, p, o in topic_rows}
+    wrong = [(s, q) for s, q, p, o in rows if (s, q) in by_key and by_key[(s, q)] != (p, o)]
+    if wrong:
+        row.problems.append(f"{len(wrong)} rows carry another event's Kafka offset, e.g. {wrong[:3]}")
+
+    log("replaying the Delta log")
+    replay = replay_log(table)
+    row.problems.extend(replay["problems"])
+    dt = DeltaTable(str(table))
+    import pyarrow as pa
+    adds = pa.table(dt.get_add_actions(flatten=True)).column("path").to_pylist()
+    if len(adds) != len(set(adds)):
+        row.problems.append(f"deltalake lists {len(adds) - len(set(adds))} data file(s) twice")
+    from urllib.parse import unquote
+    if {unquote(p) for p in adds} != replay["live"]:
+        row.problems.append("deltalake's live files differ from the replayed log's")
+    row.details.update(table_versions=replay["versions"], checkpoints=replay["checkpoints"],
+                       live_files=len(adds), orphan_files=replay["orphans"])
+
+
+def wait_caught_up(table: pathlib.Path, brokers: str, topic: str, timeout: float, app: str = "orbitlake") -> bool:
+    """Until the table's txn versions reach the topic's end offsets."""
+    from deltalake import DeltaTable
+    hw = high_watermarks(brokers, topic)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            dt = DeltaTable(str(table))
+            if all(h == 0 or (dt.transaction_version(f"{app}:{topic}:{p}") or -1) >= h - 1 for p, h in hw.items()):
+                return True
+        except Exception:  # table not there yet
+            pass
+        time.sleep(1)
+    return False
+
+
+# ---------------------------------------------------------------------------------------
+# The runs
+
+class Run:
+    """What every mode shares: work folder, broker, samples, producer, ingester command."""
+
+    def __init__(self, cfg: Config, fault: str, partitions: int):
+        self.cfg = cfg
+        self.seed = cfg.seed if cfg.seed is not None else random.SystemRandom().randrange(1 << 31)
+        self.rng = random.Random(self.seed)
+        self.log = Log(cfg.quiet)
+        self.row = Row(fault=fault, seed=self.seed)
+        self.partitions = partitions
+        self._tmp = None
+        if cfg.workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix=f"orbitlake-torture-{fault}-")
+            self.work = pathlib.Path(self._tmp.name)
+        else:
+            self.work = pathlib.Path(cfg.workdir)
+            self.work.mkdir(parents=True, exist_ok=True)
+        self.logs = self.work / "logs"
+        self.logs.mkdir(exist_ok=True)
+        self.table = self.work / "table"
+        self.topic = f"torture-{fault}-{self.seed:x}-{int(time.time())}"
+        self.group = f"{self.topic}-g"
+        self.broker: Optional[Broker] = None
+        self.brokers = cfg.brokers
+        self.producer: Optional[Proc] = None
+        self.started = time.monotonic()
+        self.n_ingest = 0
+
+    def __enter__(self):
+        self.log(f"{self.row.fault}: seed {self.seed}, work folder {self.work}")
+        if self.brokers is None:
+            self.broker = Broker(self.work / "kafka", self.log)
+            self.brokers = self.broker.start()
+            self.log(f"own broker at {self.brokers}")
+        subprocess.run([self.cfg.bin, "generate", "-n", str(self.cfg.satellites), "-r", str(self.cfg.rows),
+                        "--seed", str(self.seed % 100000), "-o", str(self.work / "samples"), "--force"],
+                       check=True, capture_output=True)
+        return self
+
+    def __exit__(self, *exc):
+        for p in [self.producer]:
+            if p is not None and p.running():
+                p.signal(signal.SIGKILL)
+                p.wait(30)
+        if self.broker is not None:
+            try:
+                self.broker.stop()
+            except Exception as e:
+                self.log(f"stopping the broker: {e}")
+        self.row.seconds = time.monotonic() - self.started
+        if self._tmp is not None and self.row.ok:
+            self._tmp.cleanup()
+        elif self._tmp is not None:
+            self.row.details["kept_work_folder"] = str(self.work)
+        return False
+
+    def start_producer(self) -> None:
+        self.producer = Proc("producer", [self.cfg.bin, "produce", "-d", str(self.work / "samples"), "-b",
+                                          self.brokers, "-t", self.topic, "--partitions", str(self.partitions),
+                                          "--loop", "--rate", str(self.cfg.rate), "--json"], self.logs)
+        wait_for_topic(self.brokers, self.topic)
+        self.log(f"producer running: {self.cfg.rate:.0f} events/s into {self.topic} ({self.partitions} partitions)")
+
+    def stop_producer(self) -> Optional[int]:
+        """SIGINT (flush, summary); returns the acknowledged count. A non-zero exit is a crash."""
+        p = self.producer
+        if not p.running():
+            self.crash(f"producer exited by itself ({p.returncode}): {p.stderr_tail()}")
+        p.signal(signal.SIGINT)
+        if p.wait(120) is None:
+            self.crash("producer did not stop within 120 s of SIGINT")
+            p.signal(signal.SIGKILL)
+            p.wait(30)
+            return None
+        try:
+            report = json.loads(p.stdout().strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            self.crash(f"producer printed no JSON summary (exit {p.returncode}): {p.stderr_tail()}")
+            return None
+        if p.returncode != 0:
+            self.crash(f"producer exit {p.returncode}: {report.get('error') or report.get('delivery_error')}")
+        self.row.details["producer"] = {k: report[k] for k in ("events", "acked", "failed", "events_per_second")}
+        self.log(f"producer stopped: {report['events']} sent, {report['acked']} acknowledged")
+        return report["acked"]
+
+    def crash(self, why: str) -> None:
+        self.row.crashes += 1
+        self.row.problems.append(why)
+        self.log(f"CRASH: {why}")
+
+    def ingest_args(self, *extra: str) -> list:
+        return [self.cfg.bin, "ingest", "-b", self.brokers, "-t", self.topic, "-g", self.group,
+                "--table", str(self.table), "--interval", self.cfg.interval, "--max-rows", str(self.cfg.max_rows),
+                "--metrics-addr", "", "-q", *FAST_REBALANCE, *extra]
+
+    def start_ingester(self, *extra: str) -> Proc:
+        self.n_ingest += 1
+        return Proc(f"ingest-{self.n_ingest:03d}", self.ingest_args(*extra), self.logs)
+
+    def final_catch_up(self, *extra: str) -> None:
+        """One ingester reads whatever the table does not hold yet, then stops."""
+        p = self.start_ingester("--until-caught-up", *extra)
+        if p.wait(600) is None:
+            p.signal(signal.SIGKILL)
+            p.wait(30)
+            self.crash("the final --until-caught-up ingest did not finish within 600 s")
+        elif p.returncode != 0:
+            self.crash(f"the final --until-caught-up ingest exited {p.returncode}: {p.stderr_tail()}")
+        else:
+            committed = [line for line in p.stdout().splitlines() if "rows committed" in line]
+            self.log("final ingest caught up: " + (committed[0].strip() if committed else p.stdout()[-300:]))
+
+    def finish(self, acked: Optional[int]) -> Row:
+        verify(self.row, self.table, self.brokers, self.topic, acked, self.log)
+        self.row.seconds = time.monotonic() - self.started
+        self.log(self.row.summary())
+        return self.row
+
+
+def run_crash(cfg: Config) -> Row:
+    """SIGKILL the ingester `cfg.kills` times, at random moments and at storage points."""
+    # Static membership: a restarted ingester takes the killed one's place at once
+    # instead of waiting out its session (the table, not the group, holds the offsets,
+    # so this changes how fast the torture goes, not what it checks).
+    STATIC = ["-X", "group.instance.id=torture-crash"]
+    with Run(cfg, "crash", partitions=3) as run:
+        rng, log = run.rng, run.log
+        run.start_producer()
+        kinds = collections.Counter()
+        not_fired = 0
+        check = CrashChecker(run.table)
+        for k in range(1, cfg.kills + 1):
+            kind = rng.choice(["plain", "plain", *CRASH_POINTS])
+            extra, rule = [], None
+            if kind != "plain":
+                template, lo, hi = CRASH_POINTS[kind]
+                rule = template.format(n=rng.randint(lo, hi))
+                extra = ["--inject-crash", rule]
+            p = run.start_ingester(*STATIC, *extra)
+            if rule is None:
+                delay = rng.uniform(0.2, 5.0)
+                if p.wait(delay) is None:
+                    p.signal(signal.SIGKILL)
+                    p.wait(30)
+                what = f"SIGKILL after {delay:.1f} s"
+            else:
+                # The rule kills the process when the ingester gets there; a point it does
+                # not reach in time (e.g. no checkpoint yet) ends as a plain kill.
+                if p.wait(30) is None:
+                    p.signal(signal.SIGKILL)
+                    p.wait(30)
+                    not_fired += 1
+                what = f"--inject-crash {rule}"
+            rc = p.returncode
+            injected = rc == -signal.SIGKILL and "injected crash" in p.err_path.read_text(errors="replace")
+            if rc == -signal.SIGKILL and (p.signalled == signal.SIGKILL or injected):
+                kinds[kind if (rule is None or injected) else "plain (rule not reached)"] += 1
+                run.row.injections += 1
+            else:
+                run.crash(f"ingester run {k} ({what}) exited {rc}: {p.stderr_tail()}")
+            problem = check()
+            if problem:
+                run.row.problems.append(f"after kill {k} ({what}): {problem}")
+            log(f"kill {k}/{cfg.kills}: {what} -> exit {rc}{' (injected)' if injected else ''} "
+                f"after {time.monotonic() - p.started:.1f} s"
+                f"{'; ' + problem if problem else ''}")
+        run.row.details["kills"] = dict(kinds)
+        run.row.details["rules_not_reached"] = not_fired
+        acked = run.stop_producer()
+        run.final_catch_up(*STATIC)
+        return run.finish(acked)
+
+
+def run_broker_restart(cfg: Config) -> Row:
+    """Stop and restart the (own) broker under a running producer and ingester."""
+    if cfg.brokers is not None:
+        raise SystemExit("broker-restart stops and starts its own broker: do not pass --brokers")
+    with Run(cfg, "broker-restart", partitions=3) as run:
+        rng, log = run.rng, run.log
+        run.start_producer()
+        ing = run.start_ingester()
+        wait_deadline = time.monotonic() + 60
+        while not (run.table / "_delta_log").exists() and time.monotonic() < wait_deadline:
+            time.sleep(0.5)
+        downs = []
+        for k in range(1, cfg.restarts + 1):
+            time.sleep(rng.uniform(3.0, 8.0))
+            t0 = time.monotonic()
+            run.broker.stop()
+            stopped = time.monotonic()
+            time.sleep(rng.uniform(*cfg.down))
+            run.broker.start()
+            up = time.monotonic()
+            downs.append(round(up - t0, 1))
+            run.row.injections += 1
+            log(f"restart {k}/{cfg.restarts}: broker down {up - t0:.1f} s (stop took {stopped - t0:.1f} s)")
+            for name, p in (("producer", run.producer), ("ingester", ing)):
+                if not p.running():
+                    run.crash(f"{name} exited during the outage ({p.returncode}): {p.stderr_tail()}")
+            if run.row.crashes:
+                break
+        run.row.details["outage_seconds"] = downs
+        time.sleep(5)
+        acked = run.stop_producer()
+        if ing.running():
+            if not wait_caught_up(run.table, run.brokers, run.topic, timeout=180):
+                run.row.problems.append("the running ingester did not catch up within 180 s after the last restart")
+            ing.signal(signal.SIGINT)
+            if ing.wait(120) is None:
+                run.crash("ingester did not stop within 120 s of SIGINT")
+                ing.signal(signal.SIGKILL)
+                ing.wait(30)
+            elif ing.returncode != 0:
+                run.crash(f"ingester exit {ing.returncode} after SIGINT: {ing.stderr_tail()}")
+        elif ing.signalled is None and not any("ingester exited" in p for p in run.row.problems):
+            run.crash(f"ingester exited by itself ({ing.returncode}): {ing.stderr_tail()}")
+        # Whatever the surviving ingester did, the table must be complete after one more
+        # pass (it adds nothing when the ingester caught up, which is the expected case).
+        run.final_catch_up()
+        return run.finish(acked)
+
+
+def run_rebalance(cfg: Config, slots: int = 3) -> Row:
+    """Ingester slots in one group, started and stopped (SIGTERM / SIGKILL) at random."""
+    with Run(cfg, "rebalance", partitions=6) as run:
+        rng, log = run.rng, run.log
+        run.start_producer()
+        procs: list = [None] * slots
+        stopping: list = [None] * slots   # deadline of a SIGTERM stop in progress
+        next_at = [0.0] * slots
+        counts = collections.Counter()
+        end = time.monotonic() + cfg.duration
+
+        def reap(i: int) -> None:
+            p = procs[i]
+            rc = p.returncode
+            if p.signalled == signal.SIGTERM:
+                if rc != 0:
+                    run.crash(f"slot {i}: exit {rc} after SIGTERM (clean stop expected): {p.stderr_tail()}")
+            elif p.signalled == signal.SIGKILL:
+                if rc != -signal.SIGKILL:
+                    run.crash(f"slot {i}: exit {rc} before our SIGKILL landed: {p.stderr_tail()}")
+            else:
+                run.crash(f"slot {i}: ingester exited by itself ({rc}): {p.stderr_tail()}")
+            procs[i] = None
+            stopping[i] = None
+
+        last_status = 0.0
+        while time.monotonic() < end:
+            now = time.monotonic()
+            for i in range(slots):
+                p = procs[i]
+                if p is not None and not p.running():
+                    reap(i)
+                    next_at[i] = now + rng.uniform(0.5, 4.0)
+                    continue
+                if p is not None and stopping[i] is not None:
+                    if now > stopping[i]:
+                        run.crash(f"slot {i}: no exit within 60 s of SIGTERM")
+                        p.signal(signal.SIGKILL)
+                        p.wait(30)
+                        procs[i] = None
+                        stopping[i] = None
+                    continue
+                if now < next_at[i]:
+                    continue
+                if p is None:
+                    procs[i] = run.start_ingester()
+                    counts["start"] += 1
+                    next_at[i] = now + rng.uniform(2.0, 12.0)
+                elif rng.random() < 0.5:
+                    p.signal(signal.SIGTERM)
+                    stopping[i] = now + 60
+                    counts["sigterm"] += 1
+                else:
+                    p.signal(signal.SIGKILL)
+                    p.wait(30)
+                    counts["sigkill"] += 1
+                    reap(i)
+                    next_at[i] = now + rng.uniform(0.5, 4.0)
+            if now - last_status > 10:
+                last_status = now
+                log(f"slots {['up' if p else '--' for p in procs]}; {dict(counts)}")
+            time.sleep(0.2)
+        # Clean stop of whoever is still running (a clean exit is part of the check).
+        for i, p in enumerate(procs):
+            if p is not None and stopping[i] is None:
+                p.signal(signal.SIGTERM)
+        for i, p in enumerate(procs):
+            if p is not None:
+                if p.wait(90) is None:
+                    run.crash(f"slot {i}: no exit within 90 s of the final SIGTERM")
+                    p.signal(signal.SIGKILL)
+                    p.wait(30)
+                    continue
+                reap(i)
+        run.row.injections = counts["start"] + counts["sigterm"] + counts["sigkill"]
+        run.row.details["membership_changes"] = dict(counts)
+        acked = run.stop_producer()
+        run.final_catch_up()
+        return run.finish(acked)
+
+
+MODES: dict = {"crash": run_crash, "broker-restart": run_broker_restart, "rebalance": run_rebalance}
+
+
+def markdown_table(rows: list) -> str:
+    lines = ["| fault | injections | rows produced | rows in table | lost | duplicated | crashes |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['fault']} | {r['injections']} | {r['produced']:,} | {r['in_table']:,} | {r['lost']} | "
+                     f"{r['duplicated']} | {r['crashes']} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="mode", required=True)
+    for mode in MODES:
+        s = sub.add_parser(mode)
+        s.add_argument("--bin", default=DEFAULT_BIN, help="the orbitlake binary (default: %(default)s)")
+        s.add_argument("--brokers", help="use this broker instead of starting one (not for broker-restart)")
+        s.add_argument("--workdir", type=pathlib.Path, help="keep table, samples and logs here (default: a temp "
+                                                             "folder, removed when the run passes)")
+        s.add_argument("--seed", type=int, help="random seed (default: random; printed)")
+        s.add_argument("--rate", type=float, default=Config.rate, help="producer events/s (default: %(default)s)")
+        s.add_argument("--max-rows", type=int, default=Config.max_rows, help="ingester batch rows (default: %(default)s)")
+        s.add_argument("--interval", default=Config.interval, help="ingester batch interval (default: %(default)s)")
+        s.add_argument("--report", type=pathlib.Path, help="write the result row as JSON here")
+        if mode == "crash":
+            s.add_argument("--kills", type=int, default=Config.kills, help="SIGKILLs (default: %(default)s)")
+        if mode == "broker-restart":
+            s.add_argument("--restarts", type=int, default=Config.restarts, help="broker restarts (default: %(default)s)")
+        if mode == "rebalance":
+            s.add_argument("--duration", type=float, default=Config.duration, help="seconds (default: %(default)s)")
+    t = sub.add_parser("table", help="render --report files as the README's markdown table")
+    t.add_argument("reports", nargs="+", type=pathlib.Path)
+    a = ap.parse_args(argv)
+    if a.mode == "table":
+        print(markdown_table([json.loads(p.read_text()) for p in a.reports]))
+        return 0
+    cfg = Config(bin=a.bin, brokers=a.brokers, workdir=a.workdir, seed=a.seed, rate=a.rate, max_rows=a.max_rows,
+                 interval=a.interval)
+    for name in ("kills", "restarts", "duration"):
+        if hasattr(a, name):
+            setattr(cfg, name, getattr(a, name))
+    if not os.access(cfg.bin, os.X_OK):
+        raise SystemExit(f"orbitlake binary not found at {cfg.bin}: run scripts/build (or pass --bin)")
+    row = MODES[a.mode](cfg)
+    if a.report:
+        a.report.write_text(json.dumps(dataclasses.asdict(row), indent=1) + "\n")
+    print(markdown_table([dataclasses.asdict(row)]))
+    print(row.summary())
+    return 0 if row.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
