@@ -14,6 +14,29 @@ import pytest
 ROOT = pathlib.Path(os.environ.get("ORBITLAKE_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 
 
+@pytest.fixture(autouse=True)
+def sanitizer_reports():
+    """Fails the test during which a sanitizer report appeared (scripts/sanitize builds).
+
+    The instrumented binaries write their ASan/UBSan/LSan/TSan reports to files in
+    ORBITLAKE_SANITIZER_LOG_DIR rather than stderr: tests capture stderr, and several
+    expect exit code 1 (bad input), which is also the sanitizers' exit code, so neither
+    would show a finding. Unset in normal builds: then this does nothing.
+    """
+    log_dir = os.environ.get("ORBITLAKE_SANITIZER_LOG_DIR")
+    if not log_dir:
+        yield
+        return
+    log_dir = pathlib.Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)  # the runtime cannot create it, and dies
+    before = set(log_dir.iterdir())
+    yield
+    reports = sorted(set(log_dir.iterdir()) - before)
+    if reports:
+        text = "\n".join(f"== {r.name}\n{r.read_text(errors='replace')[:6000]}" for r in reports)
+        pytest.fail(f"sanitizer report(s) from a binary this test ran:\n{text}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def orbitlake_bin() -> str:
     path = os.environ.get("ORBITLAKE_BIN", str(ROOT / "build" / "apps" / "orbitlake" / "orbitlake"))
