@@ -97,6 +97,7 @@ class Config:
     duration: float = 300.0           # rebalance
     max_rows: int = 500               # ingester batch size: many commits, checkpoints every 10
     interval: str = "200ms"
+    produce_args: tuple = ()          # extra arguments for `orbitlake produce`
     quiet: bool = False
 
 
@@ -159,6 +160,13 @@ class Proc:
 
     def stdout(self) -> str:
         return self.out_path.read_text(errors="replace")
+
+    def rows_committed(self) -> Optional[int]:
+        """From the ingester's summary ("N rows committed to ..."), when it printed one."""
+        for line in self.stdout().splitlines():
+            if "rows committed" in line:
+                return int(line.split()[0])
+        return None
 
     def stderr_tail(self, n: int = 1500) -> str:
         return self.err_path.read_text(errors="replace")[-n:]
@@ -497,7 +505,8 @@ class Run:
     def start_producer(self) -> None:
         self.producer = Proc("producer", [self.cfg.bin, "produce", "-d", str(self.work / "samples"), "-b",
                                           self.brokers, "-t", self.topic, "--partitions", str(self.partitions),
-                                          "--loop", "--rate", str(self.cfg.rate), "--json"], self.logs)
+                                          "--loop", "--rate", str(self.cfg.rate), "--json",
+                                          *self.cfg.produce_args], self.logs)
         wait_for_topic(self.brokers, self.topic)
         self.log(f"producer running: {self.cfg.rate:.0f} events/s into {self.topic} ({self.partitions} partitions)")
 
@@ -547,8 +556,8 @@ class Run:
         elif p.returncode != 0:
             self.crash(f"the final --until-caught-up ingest exited {p.returncode}: {p.stderr_tail()}")
         else:
-            committed = [line for line in p.stdout().splitlines() if "rows committed" in line]
-            self.log("final ingest caught up: " + (committed[0].strip() if committed else p.stdout()[-300:]))
+            self.row.details["final_catch_up_rows"] = p.rows_committed()
+            self.log(f"final ingest caught up: {p.rows_committed()} rows committed")
 
     def finish(self, acked: Optional[int]) -> Row:
         verify(self.row, self.table, self.brokers, self.topic, acked, self.log)
@@ -675,6 +684,8 @@ def run_rebalance(cfg: Config, slots: int = 3) -> Row:
             p = procs[i]
             rc = p.returncode
             if p.signalled == signal.SIGTERM:
+                if rc == 0 and (p.rows_committed() or 0) > 0:
+                    counts["clean stops after committing"] += 1
                 if rc != 0:
                     run.crash(f"slot {i}: exit {rc} after SIGTERM (clean stop expected): {p.stderr_tail()}")
             elif p.signalled == signal.SIGKILL:
@@ -736,6 +747,8 @@ def run_rebalance(cfg: Config, slots: int = 3) -> Row:
                 reap(i)
         run.row.injections = counts["start"] + counts["sigterm"] + counts["sigkill"]
         run.row.details["membership_changes"] = dict(counts)
+        if counts["clean stops after committing"] == 0:
+            run.row.problems.append("no ingester committed anything before a clean stop: the group never got going")
         acked = run.stop_producer()
         run.final_catch_up()
         return run.finish(acked)
@@ -767,6 +780,9 @@ def main(argv=None) -> int:
         s.add_argument("--rate", type=float, default=Config.rate, help="producer events/s (default: %(default)s)")
         s.add_argument("--max-rows", type=int, default=Config.max_rows, help="ingester batch rows (default: %(default)s)")
         s.add_argument("--interval", default=Config.interval, help="ingester batch interval (default: %(default)s)")
+        s.add_argument("--produce-arg", action="append", default=[], metavar="ARG",
+                       help="extra argument for orbitlake produce, repeatable (e.g. --produce-arg=-X "
+                            "--produce-arg=linger.ms=50)")
         s.add_argument("--report", type=pathlib.Path, help="write the result row as JSON here")
         if mode == "crash":
             s.add_argument("--kills", type=int, default=Config.kills, help="SIGKILLs (default: %(default)s)")
@@ -781,7 +797,7 @@ def main(argv=None) -> int:
         print(markdown_table([json.loads(p.read_text()) for p in a.reports]))
         return 0
     cfg = Config(bin=a.bin, brokers=a.brokers, workdir=a.workdir, seed=a.seed, rate=a.rate, max_rows=a.max_rows,
-                 interval=a.interval)
+                 interval=a.interval, produce_args=tuple(a.produce_arg))
     for name in ("kills", "restarts", "duration"):
         if hasattr(a, name):
             setattr(cfg, name, getattr(a, name))
