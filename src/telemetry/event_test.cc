@@ -131,6 +131,58 @@ TEST(EventCodecTest, RejectsMissingRequiredSatellite) {
   EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
 }
 
+// A well-formed FlatBuffer of another schema, as a misconfigured producer on the same
+// topic would send: table Reading { id:int (0); label:string (1); value:double (2); }.
+// Built with the generic builder API, the way that producer's generated code would.
+std::vector<uint8_t> AnotherTypeBuffer(const char* file_identifier) {
+  flatbuffers::FlatBufferBuilder fbb;
+  auto label = fbb.CreateString("pump-3");
+  const auto start = fbb.StartTable();
+  fbb.AddElement<double>(8, 21.5, 0.0);  // field 2 (vtable offset 4 + 2 * 2)
+  fbb.AddOffset(6, label);               // field 1
+  fbb.AddElement<int32_t>(4, 42, 0);     // field 0
+  const flatbuffers::Offset<flatbuffers::Table> root(fbb.EndTable(start));
+  fbb.Finish(root, file_identifier);
+  return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
+}
+
+// What that producer's generated Verify would check: the buffer is a valid Reading.
+bool VerifiesAsReading(const std::vector<uint8_t>& bytes) {
+  flatbuffers::Verifier v(bytes.data(), bytes.size());
+  if (bytes.size() < 8 || flatbuffers::ReadScalar<flatbuffers::uoffset_t>(bytes.data()) >= bytes.size()) return false;
+  const auto* t = flatbuffers::GetRoot<flatbuffers::Table>(bytes.data());
+  return t->VerifyTableStart(v) && t->VerifyField<int32_t>(v, 4, 4) && t->VerifyOffset(v, 6) &&
+         v.VerifyString(t->GetPointer<const flatbuffers::String*>(6)) && t->VerifyField<double>(v, 8, 8) &&
+         v.EndTable();
+}
+
+TEST(EventCodecTest, RejectsAValidBufferOfAnotherType) {
+  // With its own file identifier: rejected by the identifier, which is named.
+  std::vector<uint8_t> tagged = AnotherTypeBuffer("OTHR");
+  ASSERT_TRUE(VerifiesAsReading(tagged)) << "the foreign buffer itself must be valid";
+  ASSERT_TRUE(flatbuffers::BufferHasIdentifier(tagged.data(), "OTHR"));
+  auto r = DecodeEvent(tagged);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(r.status().message().find("'OTHR'"), std::string::npos) << r.status().message();
+
+  // Without a file identifier the bytes where ours would be hold the foreign layout.
+  std::vector<uint8_t> untagged = AnotherTypeBuffer(nullptr);
+  ASSERT_TRUE(VerifiesAsReading(untagged));
+  auto u = DecodeEvent(untagged);
+  ASSERT_FALSE(u.ok());
+  EXPECT_EQ(u.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(u.status().message().find("expected 'OLTE'"), std::string::npos) << u.status().message();
+
+  // Even carrying our identifier, the verifier rejects it: field 0 (our required
+  // satellite string) is an int there, whose value is not a valid string offset.
+  std::vector<uint8_t> disguised = AnotherTypeBuffer("OLTE");
+  auto d = DecodeEvent(disguised);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(d.status().message().find("failed FlatBuffers verification"), std::string::npos) << d.status().message();
+}
+
 // Random corruption must produce an error or a valid view, never a crash (ASan builds
 // turn an out-of-bounds read into a failure).
 TEST(EventCodecTest, RandomCorruptionNeverCrashes) {

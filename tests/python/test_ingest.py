@@ -12,6 +12,7 @@ import struct
 import subprocess
 import time
 
+import flatbuffers
 import pyarrow.csv as pacsv
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -209,6 +210,19 @@ def test_quiet_topic_flushes_within_the_interval(orbitlake_bin, brokers, unique,
     assert proc.returncode == 0, err[-2000:]
 
 
+def another_type_buffer(file_identifier):
+    """A valid FlatBuffer of another schema, table Reading { id:int; label:string;
+    value:double; }, as a misconfigured producer on the same topic would send."""
+    b = flatbuffers.Builder(64)
+    label = b.CreateString("pump-3")
+    b.StartObject(3)
+    b.PrependFloat64Slot(2, 21.5, 0.0)
+    b.PrependUOffsetTRelativeSlot(1, label, 0)
+    b.PrependInt32Slot(0, 42, 0)
+    b.Finish(b.EndObject(), file_identifier=file_identifier)
+    return bytes(b.Output())
+
+
 def test_malformed_messages_go_to_quarantine_with_reasons(orbitlake_bin, brokers, unique, tmp_path):
     topic, group, table = unique("bad"), unique("g"), tmp_path / "raw"
     produce_samples(orbitlake_bin, brokers, topic, tmp_path / "s", sats=2, rows=500, partitions=3)
@@ -236,6 +250,11 @@ def test_malformed_messages_go_to_quarantine_with_reasons(orbitlake_bin, brokers
         os.urandom(10 * 1024 * 1024): "Corruption",  # a 10 MB message
         # Verifies as FlatBuffers, but the satellite name is not UTF-8.
         good.replace(msg.key(), b"\xf6\xb0" + msg.key()[2:], 1): "not valid UTF-8",
+        # Valid FlatBuffers of another schema: with its own identifier, with none, and
+        # disguised with ours (its field 0 is an int where our name string should be).
+        another_type_buffer(b"OTHR"): "file identifier is 'OTHR'",
+        another_type_buffer(None): "expected 'OLTE'",
+        another_type_buffer(b"OLTE"): "failed FlatBuffers verification",
     }
     p = Producer({"bootstrap.servers": brokers, "message.max.bytes": 16_000_000})
     for payload in bad:
@@ -244,10 +263,10 @@ def test_malformed_messages_go_to_quarantine_with_reasons(orbitlake_bin, brokers
     assert p.flush(30) == 0
     out = ingest(orbitlake_bin, brokers, topic, table, group, "-X", "fetch.message.max.bytes=16000000")
     assert "1000 rows committed" in out.stdout, out.stdout
-    assert "10 quarantined" in out.stdout, out.stdout
+    assert "13 quarantined" in out.stdout, out.stdout
 
     q = DeltaTable(str(table) + "-quarantine").to_pyarrow_table().to_pylist()
-    assert len(q) == 10
+    assert len(q) == 13
     reasons = {bytes(r["payload"]): r["reason"] for r in q}
     for payload, why in bad.items():
         assert why in reasons[payload], (why, reasons[payload])
@@ -256,7 +275,7 @@ def test_malformed_messages_go_to_quarantine_with_reasons(orbitlake_bin, brokers
     assert_exactly_the_topic(table, brokers, topic, skip=bad_offsets)
     # The quarantine table is exactly-once too: rerunning adds nothing.
     ingest(orbitlake_bin, brokers, topic, table, group)
-    assert len(DeltaTable(str(table) + "-quarantine").to_pyarrow_table()) == 10
+    assert len(DeltaTable(str(table) + "-quarantine").to_pyarrow_table()) == 13
 
 
 def test_unreachable_broker_fails_in_bounded_time_naming_it(orbitlake_bin, tmp_path):
