@@ -25,7 +25,7 @@ Result<HandlePtr> AdminHandle(const ClientOptions& client) {
                          internal::BuildConf(client, {{"allow.auto.create.topics", "false"}}));
   char err[512];
   rd_kafka_t* h = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err);
-  if (h == nullptr) return Status::InvalidArgument(std::string("creating Kafka admin client: ") + err);
+  if (h == nullptr) return Status::InvalidArgument("creating Kafka admin client: " + RedactSecrets(err));
   conf.release();
   return HandlePtr(h);
 }

@@ -32,6 +32,23 @@ Result<std::pair<std::string, std::string>> ParseProperty(std::string_view kv);
 // sasl.oauthbearer.client.secret, ...).
 bool IsSecretProperty(std::string_view key);
 
+// Replaces, in `text`, every value of a secret property that any Kafka client of this
+// process was configured with by "<redacted>". librdkafka's own log lines and error
+// strings pass through it: they are free text (a SASL or TLS error may quote what it was
+// given), so redacting the known values is the only check that does not depend on how
+// librdkafka words them. Values shorter than 3 bytes are not tracked (they would blank
+// out unrelated text, and are no secret anyway).
+std::string RedactSecrets(std::string_view text);
+
+// librdkafka's log lines (connection errors, authentication failures, `-X debug=...`
+// output) do not go to stderr raw: every client routes them through this sink as one
+// line "orbitlake: kafka <level> [<facility>] <client>: <message>", secrets redacted.
+// The default sink writes that line to stderr; tests may replace it (nullptr restores
+// the default). Thread safety: librdkafka calls the sink from its own threads; setting
+// it is safe at any time.
+using LogSink = void (*)(int syslog_level, std::string_view line);
+void SetLogSink(LogSink sink);
+
 // Kafka's "no partition chosen" sentinel and "latest/earliest offset" markers, so that
 // callers do not need librdkafka's headers.
 inline constexpr int32_t kAnyPartition = -1;

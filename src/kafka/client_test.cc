@@ -1,5 +1,10 @@
 #include "kafka/client.h"
 
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "kafka/admin.h"
@@ -40,6 +45,60 @@ TEST(ClientTest, BadPropertyIsAnErrorNamingTheKeyButNotASecretValue) {
   auto q = Producer::Create(o);
   ASSERT_FALSE(q.ok());
   EXPECT_EQ(q.status().message().find("hunter2"), std::string::npos);
+}
+
+TEST(ClientTest, MistypedSecretPropertyIsNotEchoed) {
+  auto r = ParseProperty("sasl.password:hunter2hunter2");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().find("hunter2"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("sasl.password"), std::string::npos) << r.status().message();
+}
+
+std::mutex captured_mu;
+std::vector<std::string> captured;  // GUARDED_BY(captured_mu)
+void CaptureLine(int /*level*/, std::string_view line) {
+  std::lock_guard lock(captured_mu);
+  captured.emplace_back(line);
+}
+
+// librdkafka's own log lines (here: connection failures, SASL set-up and the `debug`
+// dump of the configuration) reach orbitlake's sink, never stderr raw, and carry no
+// secret value.
+TEST(ClientTest, LibrdkafkaLogLinesAreRoutedAndRedacted) {
+  SetLogSink(&CaptureLine);
+  const std::string secret = "S3cr3t-pa55-for-client-test";
+  const std::string key_secret = "k3y-pa55-for-client-test";
+  ProducerOptions o;
+  o.client.brokers = "127.0.0.1:1";  // nothing listens: connection errors are logged
+  o.client.properties = {{"security.protocol", "SASL_PLAINTEXT"}, {"sasl.mechanism", "PLAIN"},
+                         {"sasl.username", "alice"},         {"sasl.password", secret},
+                         {"ssl.key.password", key_secret},   {"debug", "conf,security,broker"}};
+  {
+    auto p = Producer::Create(o);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  }
+  SetLogSink(nullptr);
+  std::lock_guard lock(captured_mu);
+  ASSERT_FALSE(captured.empty()) << "librdkafka logged nothing through the sink";
+  bool saw_connect_error = false;
+  for (const auto& line : captured) {
+    EXPECT_EQ(line.find(secret), std::string::npos) << line;
+    EXPECT_EQ(line.find(key_secret), std::string::npos) << line;
+    EXPECT_EQ(line.rfind("orbitlake: kafka ", 0), 0u) << line;
+    if (line.find("127.0.0.1:1") != std::string::npos) saw_connect_error = true;
+  }
+  EXPECT_TRUE(saw_connect_error);
+}
+
+TEST(ClientTest, RedactSecretsReplacesEveryKnownSecretValue) {
+  ProducerOptions o;
+  o.client.brokers = "127.0.0.1:1";
+  o.client.properties = {{"sasl.password", "pw-abc"}, {"sasl.password", "pw-abcdef"}, {"sasl.username", "bob-user"}};
+  auto p = Producer::Create(o);  // registers the values
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(RedactSecrets("x pw-abcdef y pw-abc z bob-user"), "x <redacted> y <redacted> z bob-user");
+  EXPECT_EQ(RedactSecrets("nothing here"), "nothing here");
 }
 
 TEST(ClientTest, UnreachableBrokerFailsInBoundedTimeNamingTheServers) {

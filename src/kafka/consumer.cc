@@ -100,7 +100,7 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(ConsumerOptions options) {
   });
   char err[512];
   c->handle_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
-  if (c->handle_ == nullptr) return Status::InvalidArgument(std::string("creating Kafka consumer: ") + err);
+  if (c->handle_ == nullptr) return Status::InvalidArgument("creating Kafka consumer: " + RedactSecrets(err));
   conf.release();
   rd_kafka_poll_set_consumer(c->handle_);
   return c;
@@ -160,7 +160,7 @@ Status Consumer::ConsumeBatch(std::vector<Message>& out, size_t max_messages, st
         rd_kafka_message_destroy(m);
         char fatal[512];
         if (rd_kafka_fatal_error(handle_, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          return Status::IOError(std::string("fatal consumer error: ") + fatal);
+          return Status::IOError("fatal consumer error: " + RedactSecrets(fatal));
         }
         last_transient_ = st;
         break;

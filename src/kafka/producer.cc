@@ -54,7 +54,7 @@ Result<std::unique_ptr<Producer>> Producer::Create(ProducerOptions options) {
   });
   char err[512];
   p->handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err);
-  if (p->handle_ == nullptr) return Status::InvalidArgument(std::string("creating Kafka producer: ") + err);
+  if (p->handle_ == nullptr) return Status::InvalidArgument("creating Kafka producer: " + RedactSecrets(err));
   conf.release();  // owned by the handle now
   return p;
 }

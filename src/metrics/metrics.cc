@@ -1,6 +1,7 @@
 #include "metrics/metrics.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <thread>
 
@@ -158,7 +159,18 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const Registry& regi
   auto colon = address.rfind(':');
   if (colon == std::string::npos) return Status::InvalidArgument("metrics address must be host:port, got " + address);
   std::string host = address.substr(0, colon);
-  int port = std::atoi(address.c_str() + colon + 1);
+  // No host would mean every interface to the socket layer: exposing the endpoint must
+  // be asked for by name (0.0.0.0), never be the result of a missing word.
+  if (host.empty()) {
+    return Status::InvalidArgument("metrics address " + address +
+                                   " has no host: use 127.0.0.1:PORT (this machine) or 0.0.0.0:PORT (every interface)");
+  }
+  const std::string port_text = address.substr(colon + 1);
+  int port = -1;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 || port > 65535) {
+    return Status::InvalidArgument("metrics address " + address + ": port must be a number from 0 to 65535");
+  }
   auto impl = std::make_unique<Impl>();
   // httplib's default sets SO_REUSEPORT, which would let a second process share the port
   // silently and split the scrapes; SO_REUSEADDR alone keeps restarts quick.

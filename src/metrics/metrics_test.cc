@@ -1,5 +1,14 @@
 #include "metrics/metrics.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <optional>
+#include <string>
+
 #include <httplib.h>
 
 #include <gtest/gtest.h>
@@ -55,6 +64,56 @@ TEST(MetricsTest, ATakenPortIsAnError) {
   ASSERT_TRUE(a.ok());
   auto b = MetricsServer::Start(r, "127.0.0.1:" + std::to_string((*a)->port()));
   EXPECT_FALSE(b.ok());
+}
+
+TEST(MetricsTest, AddressNeedsAHostAndANumericPort) {
+  Registry r;
+  for (const char* bad : {":0", "9464", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:70000", "127.0.0.1:-1"}) {
+    auto s = MetricsServer::Start(r, bad);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.status().message().find(bad), std::string::npos) << s.status().message();
+  }
+}
+
+// An IPv4 address of this machine that is not loopback, if it has one.
+std::optional<std::string> NonLoopbackAddress() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return std::nullopt;
+  std::optional<std::string> out;
+  for (ifaddrs* i = list; i != nullptr && !out; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    auto* in = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
+    if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) continue;
+    char buf[INET_ADDRSTRLEN];
+    out = ::inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf);
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+bool Connects(const std::string& host, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+TEST(MetricsTest, LoopbackIsNotReachableFromOtherAddressesUnlessAskedFor) {
+  std::optional<std::string> other = NonLoopbackAddress();
+  if (!other) GTEST_SKIP() << "this machine has no non-loopback IPv4 address";
+  Registry r;
+  auto local = MetricsServer::Start(r, "127.0.0.1:0");
+  ASSERT_TRUE(local.ok());
+  EXPECT_TRUE(Connects("127.0.0.1", (*local)->port()));
+  EXPECT_FALSE(Connects(*other, (*local)->port())) << *other;
+  auto everywhere = MetricsServer::Start(r, "0.0.0.0:0");
+  ASSERT_TRUE(everywhere.ok());
+  EXPECT_TRUE(Connects(*other, (*everywhere)->port())) << *other;
 }
 
 }  // namespace
