@@ -1,9 +1,14 @@
 #include "storage/storage.h"
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -135,6 +140,72 @@ TEST(LocalStorageTest, ReplacingWriteIsAtomicAndLeavesNoTempFiles) {
   int entries = 0;
   for (auto& e : std::filesystem::directory_iterator(dir.path() / "_delta_log")) entries += e.is_regular_file();
   EXPECT_EQ(entries, 1);
+}
+
+// A real write failure from the kernel, without mounting anything: RLIMIT_FSIZE makes
+// write(2) past the limit fail with EFBIG, the way a full disk fails with ENOSPC.
+// Restores the limit and SIGXFSZ's disposition when it goes out of scope.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &old_);
+    old_handler_ = ::signal(SIGXFSZ, SIG_IGN);  // else the process is killed instead
+    rlimit lim = old_;
+    lim.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_);
+    ::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  rlimit old_{};
+  sighandler_t old_handler_;
+};
+
+std::vector<std::string> Entries(const std::filesystem::path& dir) {
+  std::vector<std::string> out;
+  for (auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(LocalStorageTest, FailedWritesLeaveNoPartialFileUnderAnyName) {
+  orbitlake::testing::TempDir dir;
+  LocalStorage s(dir.path());
+  ASSERT_TRUE(s.PutIfAbsent("_delta_log/00000000000000000000.json", "{}\n").ok());
+  ASSERT_TRUE(s.Write("_delta_log/_last_checkpoint", "{\"version\":0}").ok());
+  const std::string big(64 * 1024, 'x');
+  {
+    FileSizeLimit limit(16 * 1024);
+    // A commit: nothing appears under its name (so no reader ever sees a torn commit),
+    // and the error names the file and the OS error.
+    Status put = s.PutIfAbsent("_delta_log/00000000000000000001.json", big);
+    ASSERT_FALSE(put.ok());
+    EXPECT_EQ(put.code(), StatusCode::kIOError);
+    EXPECT_NE(put.message().find(dir.path().string() + "/_delta_log/00000000000000000001.json"), std::string::npos)
+        << put.message();
+    EXPECT_NE(put.message().find(std::strerror(EFBIG)), std::string::npos) << put.message();
+    // A streamed data file: the failed Append is reported, and abandoning the file
+    // removes its temp file.
+    {
+      auto f = s.NewWritableFile("date=2026-01-01/part-0.parquet");
+      ASSERT_TRUE(f.ok());
+      Status app = (*f)->Append(big);
+      EXPECT_EQ(app.code(), StatusCode::kIOError);
+      EXPECT_NE(app.message().find("part-0.parquet"), std::string::npos) << app.message();
+    }
+    // A replacing write keeps the old content.
+    EXPECT_FALSE(s.Write("_delta_log/_last_checkpoint", big).ok());
+  }
+  EXPECT_EQ(Entries(dir.path() / "_delta_log"),
+            (std::vector<std::string>{"00000000000000000000.json", "_last_checkpoint"}));
+  EXPECT_TRUE(Entries(dir.path() / "date=2026-01-01").empty());
+  EXPECT_EQ(*s.Read("_delta_log/_last_checkpoint"), "{\"version\":0}");
+  // Once the fault is gone the same version can be committed.
+  EXPECT_TRUE(s.PutIfAbsent("_delta_log/00000000000000000001.json", big).ok());
+  EXPECT_EQ(s.Read("_delta_log/00000000000000000001.json")->size(), big.size());
 }
 
 TEST(FaultStorageTest, FailsOnceThenPasses) {
