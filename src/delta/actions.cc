@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <cstdio>
+#include <limits>
+#include <type_traits>
 #include <random>
 
 namespace orbitlake::delta {
@@ -9,15 +11,44 @@ namespace {
 
 using nlohmann::json;
 
+// An integer field's value, refused unless it is a JSON integer within T's range.
+// nlohmann's get<T>() would also take true (1) and 2.5 (2), and converting a float out of
+// T's range (1e300) is undefined behaviour (found by actions_fuzz under UBSan).
+template <typename T>
+Status GetInteger(const json& v, const char* key, T* out) {
+  bool fits = false;
+  if (v.is_number_unsigned()) {
+    fits = v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+  } else if (v.is_number_integer()) {
+    const int64_t i = v.get<int64_t>();
+    fits = i >= std::numeric_limits<T>::min() && i <= std::numeric_limits<T>::max();
+  }
+  if (!fits) {
+    std::string shown = v.dump();
+    if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
+    return Status::Corruption(std::string("field '") + key + "' is " + shown + ", expected an integer from " +
+                              std::to_string(std::numeric_limits<T>::min()) + " to " +
+                              std::to_string(std::numeric_limits<T>::max()));
+  }
+  *out = v.is_number_unsigned() ? static_cast<T>(v.get<uint64_t>()) : static_cast<T>(v.get<int64_t>());
+  return Status::OK();
+}
+
 // Reads optional fields leniently: absent or null -> nullopt; wrong type -> Corruption.
 template <typename T>
 Status Get(const json& obj, const char* key, std::optional<T>* out) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return Status::OK();
-  try {
-    *out = it->get<T>();
-  } catch (const json::exception& e) {
-    return Status::Corruption(std::string("field '") + key + "': " + e.what());
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    T v{};
+    ORBIT_RETURN_IF_ERROR(GetInteger(*it, key, &v));
+    *out = v;
+  } else {
+    try {
+      *out = it->get<T>();
+    } catch (const json::exception& e) {
+      return Status::Corruption(std::string("field '") + key + "': " + e.what());
+    }
   }
   return Status::OK();
 }
@@ -223,14 +254,37 @@ Result<std::vector<Action>> ParseCommit(std::string_view text, std::string_view 
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
     auto where = std::string(name) + " line " + std::to_string(line_no);
+    ORBIT_RETURN_IF_ERROR(CheckJsonDepth(line, where));
+    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return Status::Corruption(where + ": not JSON");
     auto a = ParseAction(j);
     if (!a.ok()) return a.status().WithContext(where);
     if (*a) out.push_back(std::move(**a));
   }
   return out;
+}
+
+Status CheckJsonDepth(std::string_view text, std::string_view where) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;  // skips the escaped character, e.g. \"
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        return Status::Corruption(std::string(where) + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                  " levels (at byte " + std::to_string(i + 1) + ")");
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return Status::OK();
 }
 
 std::string SerializeCommit(const std::vector<Action>& actions) {

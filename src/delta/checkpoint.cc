@@ -156,11 +156,12 @@ Status WriteCheckpoint(storage::Storage& storage, const TableState& state, int64
   ORBIT_ASSIGN_OR_RETURN(auto writer, columnar::DataFileWriter::Open(&storage, path, schema));
   ORBIT_RETURN_IF_ERROR(writer->Write(*batch));
   ORBIT_ASSIGN_OR_RETURN(auto written, writer->Finish());
-  json last = {{"version", state.version()},
-               {"size", static_cast<int64_t>(actions.size())},
-               {"sizeInBytes", written.size},
-               {"numOfAddFiles", static_cast<int64_t>(state.files().size())}};
-  return storage.Write(LastCheckpointPath(), last.dump());
+  LastCheckpoint last;
+  last.version = state.version();
+  last.size = static_cast<int64_t>(actions.size());
+  last.size_in_bytes = written.size;
+  last.num_of_add_files = static_cast<int64_t>(state.files().size());
+  return storage.Write(LastCheckpointPath(), SerializeLastCheckpoint(last));
 }
 
 Result<std::vector<Action>> ReadCheckpoint(storage::Storage& storage, const std::vector<std::string>& files) {
@@ -189,15 +190,9 @@ Result<std::vector<Action>> ReadCheckpoint(storage::Storage& storage, const std:
 std::optional<LastCheckpoint> ReadLastCheckpoint(storage::Storage& storage) {
   auto text = storage.Read(LastCheckpointPath());
   if (!text.ok()) return std::nullopt;
-  json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("version") || !j["version"].is_number_integer()) {
-    return std::nullopt;
-  }
-  LastCheckpoint lc;
-  lc.version = j["version"].get<int64_t>();
-  if (j.contains("size") && j["size"].is_number_integer()) lc.size = j["size"].get<int64_t>();
-  if (j.contains("parts") && j["parts"].is_number_integer()) lc.parts = j["parts"].get<int>();
-  return lc;
+  auto lc = ParseLastCheckpoint(*text, storage.Describe(LastCheckpointPath()));
+  if (!lc.ok()) return std::nullopt;
+  return *lc;
 }
 
 }  // namespace orbitlake::delta

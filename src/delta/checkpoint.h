@@ -15,17 +15,12 @@
 
 #include "common/status.h"
 #include "delta/actions.h"
+#include "delta/last_checkpoint.h"
 #include "delta/log_files.h"
 #include "delta/log_replay.h"
 #include "storage/storage.h"
 
 namespace orbitlake::delta {
-
-struct LastCheckpoint {
-  int64_t version = 0;
-  int64_t size = 0;  // actions in the checkpoint
-  std::optional<int> parts;
-};
 
 // Writes the checkpoint of `state` (at state.version()) and then `_last_checkpoint`.
 // Remove tombstones older than `tombstone_cutoff_ms` are left out.
@@ -34,7 +29,8 @@ Status WriteCheckpoint(storage::Storage& storage, const TableState& state, int64
 // Reads the actions of a checkpoint made of `files` (one, or all parts of a multi-part one).
 Result<std::vector<Action>> ReadCheckpoint(storage::Storage& storage, const std::vector<std::string>& files);
 
-// The `_last_checkpoint` hint, or nullopt when missing or unreadable (it is only a hint).
+// The `_last_checkpoint` hint, or nullopt when missing, unreadable or malformed (see
+// ParseLastCheckpoint): it is only a hint, readers then list the whole log.
 std::optional<LastCheckpoint> ReadLastCheckpoint(storage::Storage& storage);
 
 }  // namespace orbitlake::delta

@@ -16,7 +16,6 @@
 namespace orbitlake::samples {
 namespace {
 
-constexpr size_t kReadChunk = 256 * 1024;
 constexpr std::array<std::string_view, kSampleColumns> kColumnNames = {
     "temp_c", "battery_charge_pct", "altitude", "sensor1", "sensor2", "sensor3"};
 
@@ -117,16 +116,18 @@ Status ParseSampleRow(std::string_view line, telemetry::Measurements* out) {
   return Status::OK();
 }
 
-SampleReader::SampleReader(std::string path, int fd) : path_(std::move(path)), fd_(fd), buf_(kReadChunk) {}
+SampleReader::SampleReader(std::string path, int fd, size_t read_chunk)
+    : path_(std::move(path)), fd_(fd), buf_(read_chunk) {}
 
 SampleReader::~SampleReader() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<std::unique_ptr<SampleReader>> SampleReader::Open(const std::string& path) {
+Result<std::unique_ptr<SampleReader>> SampleReader::Open(const std::string& path, const SampleReaderOptions& options) {
+  if (options.read_chunk == 0) return Status::InvalidArgument("sample reader: read_chunk must be at least 1 byte");
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open sample file", path, errno);
-  std::unique_ptr<SampleReader> r(new SampleReader(path, fd));
+  std::unique_ptr<SampleReader> r(new SampleReader(path, fd, options.read_chunk));
   ORBIT_RETURN_IF_ERROR(r->ReadHeader());
   return r;
 }

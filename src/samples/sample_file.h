@@ -51,11 +51,20 @@ struct SampleRow {
   telemetry::Measurements values;
 };
 
+struct SampleReaderOptions {
+  // Bytes read from the file at a time (the buffer's starting size; it doubles for a
+  // line longer than that). 256 KiB: few read calls, and sample rows are ~60 bytes, so
+  // lines almost never straddle a refill. Tests and the fuzz target use a few bytes to
+  // make every line straddle one.
+  size_t read_chunk = 256 * 1024;
+};
+
 class SampleReader {
  public:
   // Opens `path` and checks its header. NotFound/IOError for the file, InvalidArgument
   // naming file:1 for a missing or different header (an empty file has no header).
-  static Result<std::unique_ptr<SampleReader>> Open(const std::string& path);
+  // InvalidArgument for a read_chunk of 0.
+  static Result<std::unique_ptr<SampleReader>> Open(const std::string& path, const SampleReaderOptions& options = {});
   ~SampleReader();
   SampleReader(const SampleReader&) = delete;
   SampleReader& operator=(const SampleReader&) = delete;
@@ -75,7 +84,7 @@ class SampleReader {
   uint64_t bytes_read() const { return consumed_; }
 
  private:
-  SampleReader(std::string path, int fd);
+  SampleReader(std::string path, int fd, size_t read_chunk);
   // The next line without its ending, or false at end of file.
   Result<bool> NextLine(std::string_view* line);
   Status ReadHeader();

@@ -22,8 +22,9 @@ class SampleFileTest : public ::testing::Test {
     return path;
   }
   // Reads every row; bad rows become their error messages in `errors`.
-  std::vector<SampleRow> ReadAll(const std::string& path, std::vector<std::string>* errors = nullptr) {
-    auto r = SampleReader::Open(path);
+  std::vector<SampleRow> ReadAll(const std::string& path, std::vector<std::string>* errors = nullptr,
+                                 const SampleReaderOptions& options = {}) {
+    auto r = SampleReader::Open(path, options);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     std::vector<SampleRow> rows;
     if (!r.ok()) return rows;
@@ -50,6 +51,30 @@ class SampleFileTest : public ::testing::Test {
 };
 
 const std::string kHeader = std::string(kSampleHeader) + "\n";
+
+// A buffer smaller than a line makes every line straddle refills and buffer growth; the
+// results must be the same as with the default buffer, errors included.
+TEST_F(SampleFileTest, TinyReadBufferGivesTheSameRowsAndErrors) {
+  const std::string path = Write("sat0.csv", "\xEF\xBB\xBF" + kHeader + "1.5,2,3,4,5,6\r\nx,2,3,4,5,6\n\n" +
+                                                 "-8.67,46.33,1270.95,0.5,0.45,0.52\n\n\n");
+  std::vector<std::string> errors, tiny_errors;
+  const auto rows = ReadAll(path, &errors);
+  for (size_t chunk : {1, 2, 7}) {
+    tiny_errors.clear();
+    const auto tiny = ReadAll(path, &tiny_errors, SampleReaderOptions{.read_chunk = chunk});
+    ASSERT_EQ(tiny.size(), rows.size()) << chunk;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(tiny[i].values, rows[i].values);
+      EXPECT_EQ(tiny[i].line, rows[i].line);
+    }
+    EXPECT_EQ(tiny_errors, errors) << chunk;
+  }
+  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], path + ":3:1: 'x' is not a number, for 'temp_c' (column 1)");
+  EXPECT_EQ(errors[1], path + ":4:1: blank line between rows");
+  EXPECT_FALSE(SampleReader::Open(path, SampleReaderOptions{.read_chunk = 0}).ok());
+}
 
 TEST_F(SampleFileTest, ReadsRowsWithIndexesAndLines) {
   auto rows = ReadAll(Write("sat0.csv", kHeader + "17.74,54.09,786.75,0.42,0.52,0.47\n-8.67,46.33,1270.95,0.5,0.45,0.52\n"));
