@@ -1,6 +1,7 @@
 #include "columnar/data_file_writer.h"
 
 #include <cmath>
+#include <optional>
 
 #include <arrow/api.h>
 #include <arrow/io/interfaces.h>
@@ -34,27 +35,46 @@ class StorageOutputStream final : public arrow::io::OutputStream {
   bool closed_ = false;
 };
 
+// Statistics are computed on every written batch, so these loops are on the ingest hot
+// path: min/max are tracked in plain locals and merged into the variants once per batch.
 template <typename ArrayT, typename V>
 void MinMax(const arrow::Array& a, StatValue& min, StatValue& max) {
   const auto& arr = static_cast<const ArrayT&>(a);
+  const auto* values = arr.raw_values();
+  const bool nulls = arr.null_count() > 0;
+  bool any = false;
+  V lo{}, hi{};
   for (int64_t i = 0; i < arr.length(); ++i) {
-    if (arr.IsNull(i)) continue;
-    V v = static_cast<V>(arr.Value(i));
+    if (nulls && arr.IsNull(i)) continue;
+    const V v = static_cast<V>(values[i]);
     if constexpr (std::is_floating_point_v<V>) {
       if (std::isnan(v)) continue;
     }
-    if (std::holds_alternative<std::monostate>(min) || v < std::get<V>(min)) min = v;
-    if (std::holds_alternative<std::monostate>(max) || v > std::get<V>(max)) max = v;
+    if (!any) {
+      lo = hi = v;
+      any = true;
+    } else {
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+    }
   }
+  if (!any) return;
+  if (std::holds_alternative<std::monostate>(min) || lo < std::get<V>(min)) min = lo;
+  if (std::holds_alternative<std::monostate>(max) || hi > std::get<V>(max)) max = hi;
 }
 
 void StringMinMax(const arrow::StringArray& arr, StatValue& min, StatValue& max, bool& max_unbounded) {
+  const bool nulls = arr.null_count() > 0;
+  std::optional<std::string_view> lo, hi;
   for (int64_t i = 0; i < arr.length(); ++i) {
-    if (arr.IsNull(i)) continue;
-    std::string_view v = arr.GetView(i);
-    if (std::holds_alternative<std::monostate>(min) || v < std::get<std::string>(min)) min = std::string(v);
-    if (std::holds_alternative<std::monostate>(max) || v > std::get<std::string>(max)) max = std::string(v);
+    if (nulls && arr.IsNull(i)) continue;
+    const std::string_view v = arr.GetView(i);
+    if (!lo || v < *lo) lo = v;
+    if (!hi || v > *hi) hi = v;
   }
+  if (!lo) return;
+  if (std::holds_alternative<std::monostate>(min) || *lo < std::get<std::string>(min)) min = std::string(*lo);
+  if (std::holds_alternative<std::monostate>(max) || *hi > std::get<std::string>(max)) max = std::string(*hi);
   if (auto* s = std::get_if<std::string>(&min); s && s->size() > kMaxStatStringBytes) s->resize(kMaxStatStringBytes);
   if (auto* s = std::get_if<std::string>(&max); s && s->size() > kMaxStatStringBytes) max_unbounded = true;
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include <arrow/api.h>
 #include <nlohmann/json.hpp>
@@ -142,13 +143,26 @@ Status TableWriter::Write(const arrow::RecordBatch& batch) {
     }
     return pv;
   };
+  std::vector<const arrow::Array*> partition_arrays;
+  for (int idx : partition_indices_) partition_arrays.push_back(batch.column(idx).get());
+  auto fixed_width = [](const arrow::Array& col) {
+    return arrow::is_fixed_width(col.type_id()) && col.type_id() != arrow::Type::BOOL && col.type()->byte_width() > 0;
+  };
   int64_t start = 0;
   while (start < batch.num_rows()) {
     PartitionValues key = key_at(start);
     int64_t end = start + 1;
+    // Per row, so on the ingest hot path: fixed-width values (dates, ints) compare as
+    // bytes, anything else through Arrow's generic comparison.
     auto same_as_start = [&](int64_t row) {
-      for (int idx : partition_indices_) {
-        if (!batch.column(idx)->RangeEquals(start, start + 1, row, *batch.column(idx))) return false;
+      for (const arrow::Array* col : partition_arrays) {
+        if (col->null_count() == 0 && fixed_width(*col)) {
+          const int width = col->type()->byte_width();
+          const uint8_t* base = col->data()->GetValues<uint8_t>(1, 0) + col->offset() * width;
+          if (std::memcmp(base + start * width, base + row * width, static_cast<size_t>(width)) != 0) return false;
+        } else if (!col->RangeEquals(start, start + 1, row, *col)) {
+          return false;
+        }
       }
       return true;
     };

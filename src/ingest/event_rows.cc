@@ -118,27 +118,46 @@ EventRows::EventRows() : b_(std::make_unique<Builders>()) {
 }
 EventRows::~EventRows() = default;
 
+Status EventRows::Reserve() {
+  // Capacity for the next kReserveRows rows in every builder at once, so the per-row
+  // appends below are unchecked stores (UnsafeAppend): this is the ingester's hot path.
+  constexpr int64_t kReserveRows = 4096;
+  Builders& b = *b_;
+  arrow::Status st;
+  for (arrow::ArrayBuilder* builder : std::initializer_list<arrow::ArrayBuilder*>{
+           &b.satellite, &b.sequence, &b.event_time, &b.event_time_ns, &b.temp_c, &b.battery, &b.altitude,
+           &b.sensor1, &b.sensor2, &b.sensor3, &b.kafka_topic, &b.kafka_partition, &b.kafka_offset,
+           &b.kafka_timestamp, &b.ingest_time, &b.date}) {
+    st &= builder->Reserve(kReserveRows);
+  }
+  ORBIT_RETURN_IF_ERROR(columnar::FromArrow(st, "reserve event rows"));
+  reserved_ = rows_ + kReserveRows;
+  return Status::OK();
+}
+
 Status EventRows::Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us) {
   ORBIT_ASSIGN_OR_RETURN(telemetry::EventView e, telemetry::DecodeEvent(payload));
   ORBIT_RETURN_IF_ERROR(Validate(e));
+  if (rows_ == reserved_) ORBIT_RETURN_IF_ERROR(Reserve());
   Builders& b = *b_;
+  // String data has no fixed size per row: those two appends check their own capacity.
   arrow::Status st = b.satellite.Append(e.satellite().data(), static_cast<int32_t>(e.satellite().size()));
-  st &= b.sequence.Append(static_cast<int64_t>(e.sequence()));
-  st &= b.event_time.Append(e.timestamp_ns() / 1000);
-  st &= b.event_time_ns.Append(e.timestamp_ns());
-  st &= b.temp_c.Append(e.temp_c());
-  st &= b.battery.Append(e.battery_charge_pct());
-  st &= b.altitude.Append(e.altitude());
-  st &= b.sensor1.Append(e.sensor1());
-  st &= b.sensor2.Append(e.sensor2());
-  st &= b.sensor3.Append(e.sensor3());
   st &= b.kafka_topic.Append(meta.topic.data(), static_cast<int32_t>(meta.topic.size()));
-  st &= b.kafka_partition.Append(meta.partition);
-  st &= b.kafka_offset.Append(meta.offset);
-  st &= b.kafka_timestamp.Append(meta.timestamp_ms * 1000);
-  st &= b.ingest_time.Append(ingest_time_us);
-  st &= b.date.Append(DayOf(e.timestamp_ns()));
   ORBIT_RETURN_IF_ERROR(columnar::FromArrow(st, "append event row"));
+  b.sequence.UnsafeAppend(static_cast<int64_t>(e.sequence()));
+  b.event_time.UnsafeAppend(e.timestamp_ns() / 1000);
+  b.event_time_ns.UnsafeAppend(e.timestamp_ns());
+  b.temp_c.UnsafeAppend(e.temp_c());
+  b.battery.UnsafeAppend(e.battery_charge_pct());
+  b.altitude.UnsafeAppend(e.altitude());
+  b.sensor1.UnsafeAppend(e.sensor1());
+  b.sensor2.UnsafeAppend(e.sensor2());
+  b.sensor3.UnsafeAppend(e.sensor3());
+  b.kafka_partition.UnsafeAppend(meta.partition);
+  b.kafka_offset.UnsafeAppend(meta.offset);
+  b.kafka_timestamp.UnsafeAppend(meta.timestamp_ms * 1000);
+  b.ingest_time.UnsafeAppend(ingest_time_us);
+  b.date.UnsafeAppend(DayOf(e.timestamp_ns()));
   ++rows_;
   return Status::OK();
 }
@@ -162,8 +181,12 @@ Result<std::shared_ptr<arrow::RecordBatch>> EventRows::TakeBatch() {
                                        &b.kafka_partition, &b.kafka_offset, &b.kafka_timestamp, &b.ingest_time,
                                        &b.date},
                                       &cols));
-  auto batch = arrow::RecordBatch::Make(RawTableSchema(), rows_, std::move(cols));
-  rows_ = 0;
+  const int64_t rows = rows_;
+  rows_ = reserved_ = 0;  // Finish() handed the buffers over: nothing is reserved now
+  for (const auto& c : cols) {
+    if (c->length() != rows) return Status::Internal("event columns out of step after an allocation failure");
+  }
+  auto batch = arrow::RecordBatch::Make(RawTableSchema(), rows, std::move(cols));
   return batch;
 }
 

@@ -49,7 +49,7 @@ class EventRows {
 
   // Decodes and validates `payload`; appends one row or returns why it was rejected
   // (Corruption: not a telemetry event; InvalidArgument: impossible values). On error
-  // nothing is appended.
+  // nothing is appended (except on an allocation failure: then TakeBatch() fails).
   Status Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us);
 
   // Rows appended since the last TakeBatch().
@@ -59,9 +59,12 @@ class EventRows {
   Result<std::shared_ptr<arrow::RecordBatch>> TakeBatch();
 
  private:
+  Status Reserve();
+
   struct Builders;
   std::unique_ptr<Builders> b_;
   int64_t rows_ = 0;
+  int64_t reserved_ = 0;  // rows every builder has capacity for
 };
 
 // "YYYY-MM-DD" for days since the epoch (proleptic Gregorian, UTC).
