@@ -112,6 +112,9 @@ Result<std::unique_ptr<Table>> Table::OpenOrCreate(std::shared_ptr<storage::Stor
       return st.WithContext("create table " + where);
     }
     snap = LoadSnapshot(*storage);
+    // Still no table: the put's own error (a read-only or full disk) is the cause, not
+    // the "no Delta log" that reading reports.
+    if (!st.ok() && snap.status().code() == StatusCode::kNotFound) return st.WithContext("create table " + where);
   }
   if (!snap.ok()) return snap.status();
   ORBIT_RETURN_IF_ERROR(CheckSameTable(*snap, *schema, create, where));

@@ -267,6 +267,21 @@ TEST(TableTest, LostCommitResponseIsResolvedByReadingTheVersionBack) {
   EXPECT_EQ(CountRows(base), 10);
 }
 
+// On a read-only or full disk the first commit cannot be written; the error must say
+// so, not "no Delta log" (what reading the still-empty folder reports).
+TEST(TableTest, CreateThatCannotWriteReportsTheWriteError) {
+  storage::MemoryStorage base;
+  auto faulty = std::make_shared<storage::FaultStorage>(&base);
+  faulty->AddRule({storage::FaultOp::kPutIfAbsent, "00000000000000000000.json", 1, storage::FaultAction::kFail});
+  auto t = Table::OpenOrCreate(faulty, SatelliteSchema(), CreateOptions{});
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), StatusCode::kIOError) << t.status().ToString();
+  EXPECT_NE(t.status().message().find("create table"), std::string::npos) << t.status().ToString();
+  EXPECT_NE(t.status().message().find("00000000000000000000.json"), std::string::npos) << t.status().ToString();
+  // Once writes work again, the table is created.
+  EXPECT_TRUE(Table::OpenOrCreate(faulty, SatelliteSchema(), CreateOptions{}).ok());
+}
+
 TEST(TableTest, CrashDuringCheckpointLeavesTableReadable) {
   for (auto action : {storage::FaultAction::kCrashBefore, storage::FaultAction::kCrashAfter}) {
     storage::MemoryStorage base;
