@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/orbitlake/commands.h"
+#include "common/duration.h"
 #include "common/progress.h"
 #include "common/signals.h"
 #include "producer/produce.h"
@@ -38,6 +39,7 @@ struct ProduceFlags {
   KafkaFlags kafka;
   producer::ProduceOptions options;
   std::string sleep;
+  std::string delivery_timeout = "120s";
   bool loop = false;
   bool json = false;
 };
@@ -59,6 +61,13 @@ int RunProduceCommand(ProduceFlags& f) {
     auto range = producer::ParseSleepRange(f.sleep);
     if (!range.ok()) return Fail("produce", range.status().WithContext("--sleep"));
     o.sleep = *range;
+  }
+  auto delivery = ParseDuration(f.delivery_timeout);
+  if (!delivery.ok()) return Fail("produce", delivery.status().WithContext("--delivery-timeout"));
+  o.delivery_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*delivery);
+  if (o.delivery_timeout.count() <= 0) {
+    return Fail("produce", Status::InvalidArgument("--delivery-timeout must be at least 1ms, got " +
+                                                   f.delivery_timeout));
   }
   if (f.loop) o.repeat = 0;
   o.should_stop = [] { return StopRequested(); };
@@ -144,6 +153,10 @@ void AddProduceCommand(CLI::App& root, RunFn& run) {
                      ->capture_default_str()
                      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   sub->add_flag("--loop", flags->loop, "Replay the files until Ctrl-C (SIGINT/SIGTERM)")->excludes(repeat);
+  sub->add_option("--delivery-timeout", flags->delivery_timeout,
+                  "How long an event is retried (e.g. while the broker restarts) before it counts as "
+                  "not acknowledged (librdkafka message.timeout.ms)")
+      ->capture_default_str();
   sub->add_flag("--skip-bad-rows", o.skip_bad_rows,
                 "Skip bad CSV rows (counted and listed) instead of stopping at the first one");
   sub->add_option("--threads", o.threads, "Reader threads (0 = one per core, at most one per file)")

@@ -61,8 +61,12 @@ struct ProduceOptions {
   uint64_t seed = 1;
   // Reaching the brokers (topic check/creation) must succeed within this. Default 10 s.
   std::chrono::milliseconds connect_timeout{10'000};
-  // How long librdkafka retries one event before reporting it failed. Default 30 s.
-  std::chrono::milliseconds delivery_timeout{30'000};
+  // How long librdkafka retries one event before reporting it failed (message.timeout.ms).
+  // Default 120 s, Kafka's own producer default (delivery.timeout.ms): long enough to
+  // ride out a broker restart (stopping and starting a single-node broker took ~35 s on
+  // the 2-core development VM, tests/torture), short enough that a broker gone for good
+  // is reported. A shutdown while the broker is down waits up to this long to flush.
+  std::chrono::milliseconds delivery_timeout{120'000};
   // Polled by the readers; true stops reading (what was sent is still flushed).
   // Optional; the CLI passes StopRequested (SIGINT/SIGTERM).
   std::function<bool()> should_stop;

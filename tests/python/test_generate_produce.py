@@ -81,3 +81,11 @@ def test_produce_missing_folder(orbitlake_bin, tmp_path):
     out = run([orbitlake_bin, "produce", "-d", str(tmp_path / "nope"), "-b", "127.0.0.1:1"])
     assert out.returncode == 1
     assert "does not exist" in out.stderr
+
+
+def test_produce_bad_delivery_timeout_is_named(orbitlake_bin, tmp_path):
+    run([orbitlake_bin, "generate", "-n", "1", "-r", "10", "-o", str(tmp_path)], check=True)
+    for bad in ("5", "0s", "soon"):
+        out = run([orbitlake_bin, "produce", "-d", str(tmp_path), "-b", "127.0.0.1:1", "--delivery-timeout", bad])
+        assert out.returncode == 1, (bad, out.stderr)
+        assert "--delivery-timeout" in out.stderr, (bad, out.stderr)
