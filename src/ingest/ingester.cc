@@ -181,7 +181,9 @@ Status Ingester::OnAssign(std::vector<kafka::TopicPartition>& tps) {
 void Ingester::OnRevoke(const std::vector<kafka::TopicPartition>& tps) {
   // Commit what we hold for these partitions before anyone else may read them.
   Status st = Seal(CloseReason::kRebalance).get();
-  if (!st.ok() && st.code() != StatusCode::kCancelled) {
+  // After a fatal error (e.g. a read-only table) this is the shutdown's revocation: the
+  // error itself is reported once, by Run().
+  if (!st.ok() && st.code() != StatusCode::kCancelled && committer_->fatal().ok()) {
     fmt::print(stderr, "orbitlake ingest: commit before rebalance failed, rows will be re-read: {}\n",
                st.ToString());
   }
