@@ -230,7 +230,6 @@ Result<DemoReport> RunDemo(const DemoOptions& o, const std::function<void(const 
   report.produced = produced->totals.sent;
   report.acked = produced->totals.acked;
   report.produce_seconds = produced->totals.seconds;
-  report.interrupted = produced->stopped && !ingest_done;
   Status produce_error = produced->error;
 
   // 5. Wait until every event is in the table.
@@ -256,7 +255,10 @@ Result<DemoReport> RunDemo(const DemoOptions& o, const std::function<void(const 
       log(fmt::format("not every event was committed within {} s", o.commit_timeout.count()));
     }
   }
-  report.interrupted = report.interrupted || (StopRequested() && !report.all_committed && !ingest_done);
+  // A stop request means Ctrl-C/SIGTERM, or the ingester failing (its error is returned
+  // below, first). Whether the ingester thread already ended when the signal came is a
+  // race, so it must not decide between "interrupted" and "data loss".
+  report.interrupted = StopRequested() && !report.all_committed;
   stop_ingester();
   if (!ingest_result->ok()) return ingest_result->status().WithContext("ingest");
   const auto& summary = ingest_result->value();
