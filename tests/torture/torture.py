@@ -427,6 +427,40 @@ def verify(row: Row, table: pathlib.Path, brokers: str, topic: str, acked: Optio
                        live_files=len(adds), orphan_files=replay["orphans"])
 
 
+def committed_total(table: pathlib.Path, topic: str, partitions, app: str = "orbitlake") -> int:
+    """Messages the table's txn versions cover (sum of version + 1 over the partitions)."""
+    from deltalake import DeltaTable
+    try:
+        dt = DeltaTable(str(table))
+    except Exception:  # not created yet
+        return 0
+    total = 0
+    for p in partitions:
+        v = dt.transaction_version(f"{app}:{topic}:{p}")
+        total += 0 if v is None else v + 1
+    return total
+
+
+def wait_recovered(table: pathlib.Path, brokers: str, topic: str, timeout: float, min_new: int) -> Optional[float]:
+    """After a broker restart: seconds until the producer delivered `min_new` more events
+    and the ingester committed everything the topic held at the restart; None if not
+    within `timeout`."""
+    start = time.monotonic()
+    base = None
+    while time.monotonic() - start < timeout:
+        try:
+            hw = high_watermarks(brokers, topic)
+        except Exception:  # the broker may still be loading
+            time.sleep(0.5)
+            continue
+        if base is None:
+            base = sum(hw.values())
+        if sum(hw.values()) >= base + min_new and committed_total(table, topic, hw) >= base:
+            return time.monotonic() - start
+        time.sleep(0.5)
+    return None
+
+
 def wait_caught_up(table: pathlib.Path, brokers: str, topic: str, timeout: float, app: str = "orbitlake") -> bool:
     """Until the table's txn versions reach the topic's end offsets."""
     from deltalake import DeltaTable
@@ -631,7 +665,7 @@ def run_broker_restart(cfg: Config) -> Row:
         wait_deadline = time.monotonic() + 60
         while not (run.table / "_delta_log").exists() and time.monotonic() < wait_deadline:
             time.sleep(0.5)
-        downs = []
+        downs, recovered = [], []
         for k in range(1, cfg.restarts + 1):
             time.sleep(rng.uniform(3.0, 8.0))
             t0 = time.monotonic()
@@ -643,12 +677,21 @@ def run_broker_restart(cfg: Config) -> Row:
             downs.append(round(up - t0, 1))
             run.row.injections += 1
             log(f"restart {k}/{cfg.restarts}: broker down {up - t0:.1f} s (stop took {stopped - t0:.1f} s)")
+            # Recovery by themselves: the producer delivers again and the ingester commits
+            # what the topic held at the restart, before the next outage.
+            took = wait_recovered(run.table, run.brokers, run.topic, timeout=120, min_new=int(cfg.rate))
+            recovered.append(None if took is None else round(took, 1))
+            if took is None:
+                run.row.problems.append(f"restart {k}: producer and ingester did not recover within 120 s")
+            log(f"restart {k}/{cfg.restarts}: " +
+                ("NOT recovered within 120 s" if took is None else f"producer and ingester recovered in {took:.1f} s"))
             for name, p in (("producer", run.producer), ("ingester", ing)):
                 if not p.running():
                     run.crash(f"{name} exited during the outage ({p.returncode}): {p.stderr_tail()}")
             if run.row.crashes:
                 break
         run.row.details["outage_seconds"] = downs
+        run.row.details["recovery_seconds"] = recovered
         time.sleep(5)
         acked = run.stop_producer()
         if ing.running():

@@ -1,0 +1,44 @@
+"""Short variants of the torture runs (tests/torture/torture.py; the long ones are run by hand).
+
+Each injects real faults into real processes: SIGKILLs of the ingester (plain and at
+storage points: Parquet writing, between data files and commit, after the commit,
+checkpoint writing), stops and restarts of a broker (its own: the shared test broker must
+stay up for the other tests), and random starts/stops of three ingesters in one group.
+The table must then hold exactly the (satellite, sequence) set Kafka acknowledged, every
+data file added once, and no process may have exited on its own.
+"""
+import os
+import pathlib
+import sys
+
+ROOT = pathlib.Path(os.environ.get("ORBITLAKE_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(ROOT / "tests" / "torture"))
+
+import torture  # noqa: E402
+
+
+def check(row):
+    assert row.ok, row.summary()
+    assert row.produced > 0 and row.in_table == row.produced, row.summary()
+
+
+def test_crash_torture_short(orbitlake_bin, brokers, tmp_path):
+    row = torture.run_crash(torture.Config(bin=orbitlake_bin, brokers=brokers, workdir=tmp_path, kills=8))
+    check(row)
+    assert row.injections == 8, row.summary()
+    # Some of the kills hit a storage point (not all: random), and commits kept landing.
+    assert row.details["table_versions"] > 8, row.summary()
+
+
+def test_broker_restart_short(orbitlake_bin, tmp_path):
+    row = torture.run_broker_restart(torture.Config(bin=orbitlake_bin, workdir=tmp_path, restarts=2,
+                                                    down=(1.0, 3.0), rate=1000))
+    check(row)
+    assert row.injections == 2, row.summary()
+
+
+def test_rebalance_torture_short(orbitlake_bin, brokers, tmp_path):
+    row = torture.run_rebalance(torture.Config(bin=orbitlake_bin, brokers=brokers, workdir=tmp_path, duration=30,
+                                               rate=1000))
+    check(row)
+    assert row.details["membership_changes"]["start"] >= 3, row.summary()
