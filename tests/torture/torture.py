@@ -506,7 +506,7 @@ class Run:
         self.brokers = cfg.brokers
         self.producer: Optional[Proc] = None
         self.started = time.monotonic()
-        self.n_ingest = 0
+        self.ingesters: list = []
 
     def __enter__(self):
         self.log(f"{self.row.fault}: seed {self.seed}, work folder {self.work}")
@@ -520,7 +520,8 @@ class Run:
         return self
 
     def __exit__(self, *exc):
-        for p in [self.producer]:
+        # Nothing outlives the run, also when it ends with an exception.
+        for p in [self.producer, *self.ingesters]:
             if p is not None and p.running():
                 p.signal(signal.SIGKILL)
                 p.wait(30)
@@ -577,8 +578,9 @@ class Run:
                 "--metrics-addr", "", "-q", *FAST_REBALANCE, *extra]
 
     def start_ingester(self, *extra: str) -> Proc:
-        self.n_ingest += 1
-        return Proc(f"ingest-{self.n_ingest:03d}", self.ingest_args(*extra), self.logs)
+        p = Proc(f"ingest-{len(self.ingesters) + 1:03d}", self.ingest_args(*extra), self.logs)
+        self.ingesters.append(p)
+        return p
 
     def final_catch_up(self, *extra: str) -> None:
         """One ingester reads whatever the table does not hold yet, then stops."""
