@@ -27,6 +27,12 @@ if(ORBITLAKE_SANITIZE)
   endif()
   add_compile_options(${_san_flags})
   add_link_options(-fsanitize=${ORBITLAKE_SANITIZE})
+  if(ORBITLAKE_SANITIZE MATCHES "thread")
+    # librdkafka's threads are C11 threads, invisible to GCC 12's TSan (it crashes on
+    # their first malloc): route thrd_*/mtx_*/cnd_* through pthreads in every binary.
+    add_library(orbitlake_tsan_c11_threads OBJECT ${CMAKE_SOURCE_DIR}/tests/sanitizers/tsan_c11_threads.cc)
+    link_libraries(orbitlake_tsan_c11_threads)
+  endif()
 
   set(_supp ${CMAKE_SOURCE_DIR}/tests/sanitizers)
   # halt_on_error: the first finding ends the process with a non-zero exit code.
