@@ -117,7 +117,11 @@ void SortRowsBy(const arrow::Table& table, const std::string& column, TextTable*
   std::vector<std::optional<int64_t>> keys;
   keys.reserve(static_cast<size_t>(col->length()));
   for (const auto& chunk : col->chunks()) {
-    const auto& a = static_cast<const arrow::NumericArray<arrow::Int64Type>&>(*chunk->View(arrow::int64()).ValueOrDie());
+    // The view must outlive `a`: a reference into the temporary Result's array was a
+    // use-after-free (found by ASan).
+    arrow::Result<std::shared_ptr<arrow::Array>> view = chunk->View(arrow::int64());
+    if (!view.ok()) return;  // cannot happen for INT64/TIMESTAMP; then keep the order
+    const auto& a = static_cast<const arrow::NumericArray<arrow::Int64Type>&>(**view);
     for (int64_t i = 0; i < a.length(); ++i) keys.push_back(a.IsNull(i) ? std::nullopt : std::optional(a.Value(i)));
   }
   if (keys.size() != rows->rows.size()) return;
