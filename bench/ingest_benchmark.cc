@@ -21,7 +21,8 @@ std::vector<std::vector<uint8_t>> SampleEvents(int n) {
     e.timestamp_ns = 1'700'000'000'000'000'000 + int64_t{i} * 1'000'000;
     e.values = {17.74 + i % 7, 54.09, 786.75, 0.42, 0.52, 0.47};
     auto span = enc.Encode(e);
-    out.emplace_back(span.begin(), span.end());
+    // One byte in: Kafka payloads are not 8-byte aligned either, so the decode copies.
+    out.emplace_back(1, 0).insert(out.back().end(), span.begin(), span.end());
   }
   return out;
 }
@@ -36,9 +37,9 @@ void BM_EventRowsAppend(benchmark::State& state) {
   int64_t bytes = 0, in_batch = 0;
   for (auto _ : state) {
     const auto& e = events[static_cast<size_t>(meta.offset) % events.size()];
-    Status st = rows.Append(e, meta, 1'700'000'000'000'000);
+    Status st = rows.Append(std::span<const uint8_t>(e).subspan(1), meta, 1'700'000'000'000'000);
     benchmark::DoNotOptimize(st);
-    bytes += static_cast<int64_t>(e.size());
+    bytes += static_cast<int64_t>(e.size() - 1);
     ++meta.offset;
     if (++in_batch == batch_rows) {
       auto batch = rows.TakeBatch();

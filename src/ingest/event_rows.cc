@@ -106,6 +106,7 @@ struct EventRows::Builders {
   arrow::TimestampBuilder kafka_timestamp{TimestampUtc(), arrow::default_memory_pool()};
   arrow::TimestampBuilder ingest_time{TimestampUtc(), arrow::default_memory_pool()};
   arrow::Date32Builder date;
+  telemetry::DecodeScratch scratch;  // Kafka payloads are not 8-byte aligned
 };
 
 EventRows::EventRows() : b_(std::make_unique<Builders>()) {
@@ -136,7 +137,7 @@ Status EventRows::Reserve() {
 }
 
 Status EventRows::Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us) {
-  ORBIT_ASSIGN_OR_RETURN(telemetry::EventView e, telemetry::DecodeEvent(payload));
+  ORBIT_ASSIGN_OR_RETURN(telemetry::EventView e, telemetry::DecodeEvent(payload, b_->scratch));
   ORBIT_RETURN_IF_ERROR(Validate(e));
   if (rows_ == reserved_) ORBIT_RETURN_IF_ERROR(Reserve());
   Builders& b = *b_;

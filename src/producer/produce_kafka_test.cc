@@ -57,11 +57,12 @@ std::vector<Consumed> ConsumeAll(const kafka::ClientOptions& client, const std::
   std::vector<Consumed> out;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
   std::vector<kafka::Message> batch;
+  telemetry::DecodeScratch scratch;
   while (out.size() < expected && std::chrono::steady_clock::now() < deadline) {
     batch.clear();
     EXPECT_TRUE((*consumer)->ConsumeBatch(batch, 10'000, std::chrono::milliseconds(500)).ok());
     for (const auto& m : batch) {
-      auto ev = telemetry::DecodeEvent(m.payload());
+      auto ev = telemetry::DecodeEvent(m.payload(), scratch);
       EXPECT_TRUE(ev.ok()) << ev.status().ToString();
       if (!ev.ok()) continue;
       out.push_back({std::string(ev->satellite()), ev->sequence(), ev->timestamp_ns(), m.timestamp_ms(),

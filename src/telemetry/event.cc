@@ -1,5 +1,7 @@
 #include "telemetry/event.h"
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace orbitlake::telemetry {
@@ -22,7 +24,12 @@ std::span<const uint8_t> EventEncoder::Encode(const Event& event) {
   return {fbb_.GetBufferPointer(), fbb_.GetSize()};
 }
 
-Result<EventView> DecodeEvent(std::span<const uint8_t> bytes) {
+namespace {
+
+bool Aligned8(const uint8_t* p) { return reinterpret_cast<uintptr_t>(p) % alignof(uint64_t) == 0; }
+
+// The checks that read no scalar of the buffer: size and file identifier (bytes).
+Status CheckHeader(std::span<const uint8_t> bytes) {
   // Root offset + identifier; anything shorter cannot be an event.
   constexpr size_t kMinSize = sizeof(flatbuffers::uoffset_t) + flatbuffers::kFileIdentifierLength;
   if (bytes.size() < kMinSize) {
@@ -44,6 +51,34 @@ Result<EventView> DecodeEvent(std::span<const uint8_t> bytes) {
     return Status::Corruption("not a telemetry event: file identifier is '" + shown + "', expected '" +
                               std::string(EventFileIdentifier()) + "'");
   }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::span<const uint8_t> DecodeScratch::Aligned(std::span<const uint8_t> bytes) {
+  if (Aligned8(bytes.data())) return bytes;
+  const size_t words = (bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t);
+  // One huge message must not pin its size for the rest of the run.
+  constexpr size_t kKeepWords = (1 << 20) / sizeof(uint64_t);
+  if (words <= kKeepWords && words_.capacity() > kKeepWords) std::vector<uint64_t>().swap(words_);
+  if (words_.size() < words) words_.resize(words);
+  std::memcpy(words_.data(), bytes.data(), bytes.size());
+  return {reinterpret_cast<const uint8_t*>(words_.data()), bytes.size()};
+}
+
+Result<EventView> DecodeEvent(std::span<const uint8_t> bytes, DecodeScratch& scratch) {
+  // Most rejected messages fail here, before anything is copied.
+  ORBIT_RETURN_IF_ERROR(CheckHeader(bytes));
+  return DecodeEvent(scratch.Aligned(bytes));
+}
+
+Result<EventView> DecodeEvent(std::span<const uint8_t> bytes) {
+  if (!Aligned8(bytes.data())) {
+    return Status::InvalidArgument("telemetry event buffer does not start 8-byte aligned; decode it with a "
+                                   "DecodeScratch");
+  }
+  ORBIT_RETURN_IF_ERROR(CheckHeader(bytes));
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
   if (!fb::VerifyEventBuffer(verifier)) {
     return Status::Corruption("telemetry event of " + std::to_string(bytes.size()) +

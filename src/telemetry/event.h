@@ -10,14 +10,17 @@
 // owns one). DecodeEvent() and EventView are safe from any thread; an EventView is valid
 // only while the bytes it was decoded from are alive and unchanged.
 //
-// Alignment: the Verifier checks field alignment relative to the buffer start, so any
-// start address is accepted (Kafka payloads need not be 8-aligned); x86-64 and ARMv8
-// read unaligned scalars natively.
+// Alignment: FlatBuffers reads scalars in place, and the Verifier checks their alignment
+// relative to the buffer start only, so the start itself must be 8-byte aligned: a
+// misaligned load is undefined behaviour in C++ (UBSan reports it, some CPUs trap). Kafka
+// payloads start at any address inside librdkafka's fetch buffers, so they are decoded
+// with a DecodeScratch, which holds an aligned copy when one is needed.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -63,6 +66,18 @@ class EventEncoder {
   flatbuffers::FlatBufferBuilder fbb_;
 };
 
+// Reusable room for an aligned copy of a misaligned payload (about 100 bytes per event;
+// no allocation once grown). Thread safety: one thread at a time.
+class DecodeScratch {
+ public:
+  // `bytes` itself when it starts 8-byte aligned, else a copy in this scratch (valid
+  // until the next call).
+  std::span<const uint8_t> Aligned(std::span<const uint8_t> bytes);
+
+ private:
+  std::vector<uint64_t> words_;
+};
+
 // A verified event, read in place. Cheap to copy (one pointer). Accessors never fail:
 // DecodeEvent() already proved every field lies inside the buffer.
 class EventView {
@@ -86,14 +101,18 @@ class EventView {
   const fb::Event& table() const { return *e_; }
 
  private:
+  friend Result<EventView> DecodeEvent(std::span<const uint8_t> bytes, DecodeScratch& scratch);
   friend Result<EventView> DecodeEvent(std::span<const uint8_t> bytes);
   explicit EventView(const fb::Event* e) : e_(e) {}
   const fb::Event* e_;
 };
 
-// Verifies `bytes` and returns a view over them. Corruption (never a crash) when the
-// buffer is too short, carries another file_identifier, or fails the Verifier (offsets
-// out of bounds, missing required satellite name, excessive depth).
+// Verifies `bytes` and returns a view over them (or over their aligned copy in
+// `scratch`: the view is then valid until `scratch` is used again). Corruption (never a
+// crash) when the buffer is too short, carries another file_identifier, or fails the
+// Verifier (offsets out of bounds, missing required satellite name, excessive depth).
+Result<EventView> DecodeEvent(std::span<const uint8_t> bytes, DecodeScratch& scratch);
+// The same for bytes that start 8-byte aligned; InvalidArgument for any other start.
 Result<EventView> DecodeEvent(std::span<const uint8_t> bytes);
 
 }  // namespace orbitlake::telemetry

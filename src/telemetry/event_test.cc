@@ -48,9 +48,22 @@ TEST(EventCodecTest, DecodesFromAnUnalignedAddress) {
   std::span<const uint8_t> bytes = enc.Encode(SampleEvent());
   std::vector<uint8_t> storage(bytes.size() + 1);
   std::memcpy(storage.data() + 1, bytes.data(), bytes.size());
-  auto view = DecodeEvent({storage.data() + 1, bytes.size()});
+  const std::span<const uint8_t> unaligned{storage.data() + 1, bytes.size()};
+  // Reading it in place would be a misaligned load: refused, not undefined behaviour.
+  EXPECT_EQ(DecodeEvent(unaligned).status().code(), StatusCode::kInvalidArgument);
+  DecodeScratch scratch;
+  auto view = DecodeEvent(unaligned, scratch);
   ASSERT_TRUE(view.ok()) << view.status().ToString();
   EXPECT_EQ(view->values(), SampleEvent().values);
+  EXPECT_EQ(view->satellite(), SampleEvent().satellite);
+  // An aligned buffer is read in place, without a copy.
+  std::vector<uint64_t> words((bytes.size() + 7) / 8);
+  std::memcpy(words.data(), bytes.data(), bytes.size());
+  const std::span<const uint8_t> aligned{reinterpret_cast<const uint8_t*>(words.data()), bytes.size()};
+  EXPECT_EQ(scratch.Aligned(aligned).data(), aligned.data());
+  // A rejected payload is refused before any copy is made.
+  std::vector<uint8_t> junk(4 << 20, 0x5a);
+  EXPECT_EQ(DecodeEvent({junk.data() + 1, junk.size() - 1}, scratch).status().code(), StatusCode::kCorruption);
 }
 
 TEST(EventCodecTest, ZeroValuesAreWrittenAndSizeIsStable) {
