@@ -9,6 +9,8 @@ affects every side alike; round 0 is a warm-up of every side and is not reported
 
   raw consume      kcat -C -e of the whole topic, every key and payload printed to
                    /dev/null (fetch + touch every byte: the ceiling of ingest)
+  raw in a group   kcat -G -e, the same through a consumer group (librdkafka's group
+                   consumer, which ingest must use to share partitions)
   ingest           orbitlake ingest --until-caught-up into a fresh table
   produce          orbitlake produce of the sample CSVs (read, parse, encode, publish)
   kcat -P          kcat -P of exactly the same keys and payloads, dumped from the topic,
@@ -160,7 +162,8 @@ def dump_topic(broker, topic, events, path):
     if len(msgs) != events:
         sys.exit(f"bench: dumped {len(msgs)} of {events} messages from {topic}")
     while True:  # delimiters that occur in no key or payload
-        kd, md = os.urandom(8), os.urandom(8)
+        # No NUL byte: kcat reads the delimiters as C strings.
+        kd, md = (bytes(random.randrange(1, 256) for _ in range(8)) for _ in range(2))
         if not any(kd in k or md in k or kd in v or md in v for k, v in msgs):
             break
     with open(path, "wb") as f:
@@ -281,17 +284,22 @@ def main():
         dump = work / "messages.bin"
         kd, md = dump_topic(broker, "bench", events, dump)
 
-        sides = {"raw": [], "ingest": [], "produce": [], "kcat-P": []}
+        sides = {"raw": [], "raw-group": [], "ingest": [], "produce": [], "kcat-P": []}
         for i in range(a.runs + 1):
             order = list(sides) if i % 2 == 0 else list(reversed(sides))
             for side in order:
-                if side in ("raw", "ingest") and "ingest" in a.skip:
+                if side in ("raw", "raw-group", "ingest") and "ingest" in a.skip:
                     continue
                 if side in ("produce", "kcat-P") and "produce" in a.skip:
                     continue
                 if side == "raw":
                     r = timed(["bash", "-c", f"kcat -C -b {broker.bootstrap} -t bench -o beginning -e -q "
                                              f"-f '%k%s' >/dev/null"], what="kcat -C")
+                elif side == "raw-group":
+                    # The same through a consumer group (what ingest must use to share
+                    # partitions and survive rebalances): librdkafka's group consumer.
+                    r = timed(["bash", "-c", f"kcat -b {broker.bootstrap} -G raw{i} bench -X auto.offset.reset=earliest "
+                                             f"-e -q -f '%k%s' >/dev/null"], what="kcat -G")
                 elif side == "ingest":
                     table = work / f"table{i}"
                     r = timed([bin_, "ingest", "-b", broker.bootstrap, "-t", "bench", "-g", f"bench{i}", "--table",
@@ -327,7 +335,7 @@ def main():
         report += [f"## Throughput: {events:,} events ({payload_mb:.0f} MB of FlatBuffers payload), 6 partitions",
                    "", f"{a.runs} measured rounds after one warm-up round, sides alternating; median (min..max).", "",
                    "| side | wall s | events/s | MB/s | CPU s per M events | peak RSS MB |", "|---|---|---|---|---|---|"]
-        labels = {"raw": "kcat -C -e (raw consume, ceiling)", "ingest": "orbitlake ingest --until-caught-up",
+        labels = {"raw": "kcat -C -e (raw consume, ceiling)", "raw-group": "kcat -G -e (raw consume in a group)", "ingest": "orbitlake ingest --until-caught-up",
                   "produce": "orbitlake produce (CSV → FlatBuffers → Kafka)", "kcat-P": "kcat -P (same messages)"}
         for side, runs in sides.items():
             if runs:
@@ -337,6 +345,8 @@ def main():
         if sides["ingest"]:
             ratio = [r.wall / g.wall for r, g in zip(sides["raw"], sides["ingest"])]
             report.append(f"- ingest ÷ raw consume rate: **{med(ratio)}** (pairs of the same round)")
+            ratio = [r.wall / g.wall for r, g in zip(sides["raw-group"], sides["ingest"])]
+            report.append(f"- ingest ÷ raw consume in a group: **{med(ratio)}**")
         if sides["produce"]:
             ratio = [k.wall / p.wall for k, p in zip(sides["kcat-P"], sides["produce"])]
             report.append(f"- orbitlake produce ÷ kcat -P rate: **{med(ratio)}** (pairs of the same round)")
