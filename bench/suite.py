@@ -10,16 +10,18 @@ affects every side alike; round 0 is a warm-up of every side and is not reported
   raw consume      kcat -C -e of the whole topic, every key and payload printed to
                    /dev/null (fetch + touch every byte: the ceiling of ingest)
   raw in a group   kcat -G -e, the same through a consumer group (librdkafka's group
-                   consumer, which ingest must use to share partitions)
+                   consumer, which ingest must use to share partitions), with the
+                   consumer settings orbitlake uses (prefetch queue, backoff)
   ingest           orbitlake ingest --until-caught-up into a fresh table
   produce          orbitlake produce of the sample CSVs (read, parse, encode, publish)
   kcat -P          kcat -P of exactly the same keys and payloads, dumped from the topic,
                    with the same producer settings (idempotent, acks=all, linger 5 ms,
                    lz4, same batch limits), into a fresh 6-partition topic each
 
-Each side runs under /usr/bin/time -v: wall time, CPU (user+sys) and peak RSS. Every
-run is checked to have moved every event (table row count / topic end offsets), so a
-fast failure cannot pass for a fast run.
+kcat runs with the same librdkafka library as orbitlake (which may be newer than the
+system's: cmake/Dependencies.cmake). Each side runs under /usr/bin/time -v: wall time,
+CPU (user+sys) and peak RSS. Every run is checked to have moved every event (table row
+count / topic end offsets), so a fast failure cannot pass for a fast run.
 
 Then latency at a steady offered load: `orbitlake ingest --interval 1s` runs while
 `orbitlake produce --rate R` publishes for S seconds; afterwards each row's latency is
@@ -54,6 +56,28 @@ KAFKA = str(ROOT / "scripts" / "kafka")
 # The producer settings orbitlake uses by default (src/kafka/producer.h), given to kcat.
 KCAT_PRODUCER = ["-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5", "-X",
                  "compression.type=lz4", "-X", "queue.buffering.max.messages=1000000", "-X", "batch.size=1000000"]
+# The consumer settings orbitlake uses (src/kafka/consumer.h), given to kcat -G so that
+# "raw in a group" is the same group consumer without orbitlake's work.
+KCAT_GROUP_CONSUMER = ["-X", "fetch.wait.max.ms=100", "-X", "queued.max.messages.kbytes=4096", "-X",
+                       "fetch.queue.backoff.ms=10"]
+
+
+def same_librdkafka_env(bin_, work):
+    """Environment that makes kcat run with the librdkafka orbitlake runs with.
+
+    orbitlake may link a newer librdkafka than the system's (cmake/Dependencies.cmake);
+    every side of a comparison must use the same one. The library keeps its C ABI within
+    soname 1, so kcat runs with a newer one unchanged."""
+    env = dict(os.environ)
+    ldd = subprocess.run(["ldd", bin_], capture_output=True, text=True).stdout
+    m = re.search(r"(librdkafka\S*\.so\.1) => (\S+)", ldd)
+    if not m:
+        sys.exit(f"bench: cannot tell which librdkafka {bin_} uses:\n{ldd}")
+    lib_dir = work / "librdkafka"
+    lib_dir.mkdir(exist_ok=True)
+    (lib_dir / "librdkafka.so.1").symlink_to(m.group(2))
+    env["LD_LIBRARY_PATH"] = str(lib_dir) + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    return env
 
 
 def log(msg):
@@ -67,11 +91,11 @@ class Run:
         self.wall, self.cpu, self.rss_mb, self.stdout = wall, cpu, rss_mb, stdout
 
 
-def timed(cmd, stdin=None, what=None):
+def timed(cmd, stdin=None, what=None, env=None):
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         t0 = time.monotonic()
         out = subprocess.run(["/usr/bin/time", "-v", "-o", tf.name, *cmd], stdin=stdin, capture_output=True,
-                             text=True)
+                             text=True, env=env)
         wall = time.monotonic() - t0
         text = open(tf.name).read()
     if out.returncode != 0:
@@ -99,9 +123,9 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, Linux {platform.release()}"
 
 
-def versions(bin_):
+def versions(bin_, kcat_env=None):
     orb = subprocess.run([bin_, "--version"], capture_output=True, text=True).stdout.strip()
-    kcat = subprocess.run(["kcat", "-V"], capture_output=True, text=True).stdout
+    kcat = subprocess.run(["kcat", "-V"], capture_output=True, text=True, env=kcat_env).stdout
     m = re.search(r"kcat - .*?version ([\w.]+)", kcat) or re.search(r"Version ([\w.\-]+)", kcat)
     rdk = re.search(r"librdkafka ([\d.]+)", kcat)
     jars = list((ROOT / ".cache" / "kafka" / "libs").glob("kafka_*.jar")) if (ROOT / ".cache").exists() else []
@@ -257,11 +281,12 @@ def main():
         if shutil.which(tool) is None:
             sys.exit(f"bench: {tool} not found: run scripts/setup")
 
-    report = [f"# orbitlake benchmark suite — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
-              f"Machine: {machine()}", f"Versions: {versions(bin_)}",
-              f"Command: `bench/run {' '.join(sys.argv[1:])}`".replace("  ", " "), ""]
-    figures = {"machine": machine(), "versions": versions(bin_), "args": vars(a)}
     work = pathlib.Path(tempfile.mkdtemp(prefix="orbitlake-bench-"))
+    kenv = same_librdkafka_env(bin_, work)
+    report = [f"# orbitlake benchmark suite — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
+              f"Machine: {machine()}", f"Versions: {versions(bin_, kenv)}",
+              f"Command: `bench/run {' '.join(sys.argv[1:])}`".replace("  ", " "), ""]
+    figures = {"machine": machine(), "versions": versions(bin_, kenv), "args": vars(a)}
     broker = Broker(work)
     log(f"broker {broker.bootstrap}, work folder {work}")
     try:
@@ -294,12 +319,13 @@ def main():
                     continue
                 if side == "raw":
                     r = timed(["bash", "-c", f"kcat -C -b {broker.bootstrap} -t bench -o beginning -e -q "
-                                             f"-f '%k%s' >/dev/null"], what="kcat -C")
+                                             f"-f '%k%s' >/dev/null"], what="kcat -C", env=kenv)
                 elif side == "raw-group":
                     # The same through a consumer group (what ingest must use to share
                     # partitions and survive rebalances): librdkafka's group consumer.
                     r = timed(["bash", "-c", f"kcat -b {broker.bootstrap} -G raw{i} bench -X auto.offset.reset=earliest "
-                                             f"-e -q -f '%k%s' >/dev/null"], what="kcat -G")
+                                             f"{' '.join(KCAT_GROUP_CONSUMER)} -e -q -f '%k%s' >/dev/null"],
+                              what="kcat -G", env=kenv)
                 elif side == "ingest":
                     table = work / f"table{i}"
                     r = timed([bin_, "ingest", "-b", broker.bootstrap, "-t", "bench", "-g", f"bench{i}", "--table",
@@ -318,7 +344,7 @@ def main():
                     broker.create_topic(topic)
                     with open(dump, "rb") as f:
                         r = timed(["kcat", "-P", "-b", broker.bootstrap, "-t", topic, "-K", delim(kd), "-D", delim(md),
-                                   *KCAT_PRODUCER], stdin=f, what="kcat -P")
+                                   *KCAT_PRODUCER], stdin=f, what="kcat -P", env=kenv)
                     if broker.end_offsets(topic) != events:
                         sys.exit(f"bench: kcat -P round {i} did not land every event")
                 if i > 0:

@@ -4,13 +4,16 @@
 #include "apps/orbitlake/commands.h"
 #include "apps/orbitlake/version.h"
 #include "common/signals.h"
+#include "kafka/client.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "orbitlake " ORBITLAKE_VERSION
       " - stream device telemetry through Apache Kafka into Delta Lake tables, exactly once.\n"
       "Run 'orbitlake <command> --help' for the options of each command."};
-  app.set_version_flag("--version", "orbitlake " ORBITLAKE_VERSION);
+  app.set_version_flag("--version", [] {
+    return std::string("orbitlake " ORBITLAKE_VERSION " (librdkafka ") + orbitlake::kafka::LibraryVersion() + ")";
+  });
   app.require_subcommand(1);
   // One config file for every command: TOML with a [command] section per command
   // (e.g. [ingest] brokers = "..."). Fallthrough lets it follow the command name.

@@ -28,6 +28,7 @@ std::shared_ptr<parquet::WriterProperties> ParquetProperties(const ParquetWriteO
   b.compression(parquet::Compression::SNAPPY);
   b.version(parquet::ParquetVersion::PARQUET_2_6);
   b.max_row_group_length(options.row_group_rows);
+  b.data_pagesize(options.data_page_bytes);
   if (options.statistics) {
     b.enable_statistics();
   } else {

@@ -399,9 +399,6 @@ Result<IngestSummary> Ingester::Run() {
   ko.group_id = o_.group_id;
   ko.auto_offset_reset = o_.starting_offsets == StartingOffsets::kEarliest ? "earliest" : "latest";
   ko.listener = this;
-  // librdkafka prefetches up to 64 MB per consumer by default; a few MB keep the
-  // fetcher ahead of the decoder at well over 100 MB/s while bounding memory.
-  ko.client.properties.insert(ko.client.properties.begin(), {"queued.max.messages.kbytes", "16384"});
   ORBIT_ASSIGN_OR_RETURN(consumer_, kafka::Consumer::Create(ko));
   ORBIT_RETURN_IF_ERROR(consumer_->Subscribe(o_.topics));
 

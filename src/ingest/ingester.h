@@ -65,8 +65,9 @@ struct IngestOptions {
   // assigned (a one-shot backfill). Default off (run until signalled).
   bool until_caught_up = false;
   // Rows decoded before they are handed to the writer thread. Smaller = smoother
-  // pipelining and less memory; larger = fewer hand-offs. Default 32,768.
-  int64_t chunk_rows = 32'768;
+  // pipelining and less memory (up to 6 chunks are alive: queued, being encoded, being
+  // filled); larger = fewer hand-offs. Default 16,384 (about 2 MB of Arrow data).
+  int64_t chunk_rows = 16'384;
   // Parquet row group size. Row groups are buffered in memory until full, so this
   // bounds the writer's memory and is the resolution of the batch size limit
   // (max_bytes counts flushed row groups). Default 131,072 rows (about 4 MB of

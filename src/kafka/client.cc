@@ -196,4 +196,7 @@ std::vector<TopicPartition> FromList(const rd_kafka_topic_partition_list_t* list
 }
 
 }  // namespace internal
+
+std::string LibraryVersion() { return rd_kafka_version_str(); }
+
 }  // namespace orbitlake::kafka

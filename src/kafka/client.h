@@ -40,6 +40,10 @@ bool IsSecretProperty(std::string_view key);
 // out unrelated text, and are no secret anyway).
 std::string RedactSecrets(std::string_view text);
 
+// The version of the librdkafka library this process runs with (e.g. "2.6.1"), which
+// may be newer than the rdkafka.h it was built against.
+std::string LibraryVersion();
+
 // librdkafka's log lines (connection errors, authentication failures, `-X debug=...`
 // output) do not go to stderr raw: every client routes them through this sink as one
 // line "orbitlake: kafka <level> [<facility>] <client>: <message>", secrets redacted.

@@ -84,15 +84,21 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(ConsumerOptions options) {
   std::unique_ptr<Consumer> c(new Consumer(std::move(options)));
   const auto& o = c->options_;
   if (o.group_id.empty()) return Status::InvalidArgument("consumer group id must not be empty");
-  ORBIT_ASSIGN_OR_RETURN(internal::ConfPtr conf,
-                         internal::BuildConf(o.client, {
-                                                           {"group.id", o.group_id},
-                                                           {"enable.auto.commit", "false"},
-                                                           {"enable.auto.offset.store", "false"},
-                                                           {"auto.offset.reset", o.auto_offset_reset},
-                                                           {"enable.partition.eof", o.report_partition_end ? "true" : "false"},
-                                                           {"fetch.wait.max.ms", "100"},
-                                                       }));
+  std::vector<std::pair<std::string, std::string>> defaults = {
+      {"group.id", o.group_id},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", o.auto_offset_reset},
+      {"enable.partition.eof", o.report_partition_end ? "true" : "false"},
+      {"fetch.wait.max.ms", "100"},
+      {"queued.max.messages.kbytes", std::to_string(o.prefetch_kbytes)},
+  };
+  // The property is unknown to librdkafka < 2.3 (an error if set); those run without it.
+  constexpr int kFetchQueueBackoffSince = 0x020300ff;
+  if (rd_kafka_version() >= kFetchQueueBackoffSince) {
+    defaults.emplace_back("fetch.queue.backoff.ms", std::to_string(o.prefetch_backoff.count()));
+  }
+  ORBIT_ASSIGN_OR_RETURN(internal::ConfPtr conf, internal::BuildConf(o.client, defaults));
   rd_kafka_conf_set_opaque(conf.get(), c.get());
   rd_kafka_conf_set_rebalance_cb(conf.get(), [](rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                                 rd_kafka_topic_partition_list_t* parts, void* op) {

@@ -75,6 +75,17 @@ struct ConsumerOptions {
   RebalanceListener* listener = nullptr;
   // Report reaching the end of a partition (see ConsumeBatch). Default on.
   bool report_partition_end = true;
+  // Payload bytes prefetched into the local queue at most (librdkafka
+  // queued.max.messages.kbytes, one queue for all partitions), in KiB. librdkafka's
+  // default (64 MiB) costs several hundred MB of process memory once its per-message
+  // overhead and fetch buffers are counted. Default 4096: with the short backoff below it
+  // keeps a consumer of a 6-partition topic on one broker at the raw consume rate.
+  int prefetch_kbytes = 4096;
+  // How long fetching pauses once the local queue is full (fetch.queue.backoff.ms,
+  // librdkafka >= 2.3; older ones pause until their broker thread wakes, up to 1 s).
+  // librdkafka's default, 1 s, idles a consumer that drains the queue faster than that,
+  // which a catching-up ingester always does. Default 10 ms.
+  std::chrono::milliseconds prefetch_backoff{10};
 };
 
 class Consumer {
