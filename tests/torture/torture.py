@@ -833,6 +833,9 @@ def main(argv=None) -> int:
             s.add_argument("--kills", type=int, default=Config.kills, help="SIGKILLs (default: %(default)s)")
         if mode == "broker-restart":
             s.add_argument("--restarts", type=int, default=Config.restarts, help="broker restarts (default: %(default)s)")
+            s.add_argument("--down", type=float, nargs=2, metavar=("MIN", "MAX"), default=Config.down,
+                           help="seconds the broker stays stopped before each restart, drawn from [MIN, MAX] "
+                                "(default: %(default)s; an outage also includes the broker's start-up)")
         if mode == "rebalance":
             s.add_argument("--duration", type=float, default=Config.duration, help="seconds (default: %(default)s)")
     t = sub.add_parser("table", help="render --report files as the README's markdown table")
@@ -843,9 +846,9 @@ def main(argv=None) -> int:
         return 0
     cfg = Config(bin=a.bin, brokers=a.brokers, workdir=a.workdir, seed=a.seed, rate=a.rate, max_rows=a.max_rows,
                  interval=a.interval, produce_args=tuple(a.produce_arg))
-    for name in ("kills", "restarts", "duration"):
+    for name in ("kills", "restarts", "duration", "down"):
         if hasattr(a, name):
-            setattr(cfg, name, getattr(a, name))
+            setattr(cfg, name, tuple(getattr(a, name)) if name == "down" else getattr(a, name))
     if not os.access(cfg.bin, os.X_OK):
         raise SystemExit(f"orbitlake binary not found at {cfg.bin}: run scripts/build (or pass --bin)")
     row = MODES[a.mode](cfg)
