@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "apps/orbitlake/commands.h"
+#include "apps/orbitlake/version.h"
 #include "common/progress.h"
 #include "ingest/ingester.h"
 #include "metrics/metrics.h"
@@ -80,6 +81,10 @@ int RunIngestCommand(IngestFlags& f) {
   o.quarantine = std::make_shared<storage::LocalStorage>(f.quarantine);
 
   metrics::Registry registry;
+  registry
+      .GetGauge("orbitlake_build_info", "orbitlake build: version and the librdkafka in use (always 1)",
+                {{"version", ORBITLAKE_VERSION}, {"librdkafka", kafka::LibraryVersion()}})
+      .Set(1);
   o.metrics = &registry;
   std::unique_ptr<metrics::MetricsServer> server;
   if (!f.metrics_addr.empty()) {
@@ -114,6 +119,10 @@ int RunIngestCommand(IngestFlags& f) {
              s.commits, s.first_version, s.last_version, s.files, HumanBytes(static_cast<double>(s.parquet_bytes)));
   fmt::print("         {} quarantined (in {}), {} already in the table and skipped, {} batches dropped and re-read\n",
              s.quarantined, f.quarantine, s.skipped, s.dropped_batches);
+  if (s.missed > 0 || s.resets > 0) {
+    fmt::print("         {} offsets deleted by Kafka before they were ingested, {} partitions reset\n", s.missed,
+               s.resets);
+  }
   if (r->latency.count() > 0) {
     fmt::print("         event->commit latency p50 {} ms, p99 {} ms, max {} ms\n", r->latency.Percentile(0.5).count(),
                r->latency.Percentile(0.99).count(), r->latency.Max().count());
@@ -147,6 +156,13 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
   sub->add_option("--app-id", f->options.app_id,
                   "Names this pipeline's offsets in the table (txn appId <app-id>:<topic>:<partition>)")
       ->capture_default_str();
+  sub->add_flag("--allow-new-app-id", f->options.allow_new_app_id,
+                "Accept an --app-id that is new to a table holding the same topic's offsets under another app id "
+                "(a second pipeline into one table; it reads the topic again)");
+  sub->add_option("--reset-offsets-for", f->options.reset_offsets_for,
+                  "Topic (repeatable) whose partitions restart at their earliest offset when they end below the "
+                  "offsets the table holds (the topic was deleted and recreated); recorded in the table's log")
+      ->delimiter(',');
   sub->add_option("--table", f->table, "Delta table folder (created on first use)")
       ->capture_default_str()
       ->envname("ORBITLAKE_TABLE");

@@ -145,6 +145,22 @@ Result<CommitOutcome> Table::Append(AppendRequest request) {
 
 Result<CommitOutcome> Table::Commit(std::vector<Action> actions, std::string operation, StringMap parameters,
                                     const std::map<std::string, int64_t>& fence) {
+  return CommitWith(std::move(actions), std::move(operation), std::move(parameters), fence, {});
+}
+
+Result<CommitOutcome> Table::RewindTxns(std::vector<Txn> rewound, const std::map<std::string, int64_t>& expect,
+                                        std::string operation, StringMap operation_parameters) {
+  if (rewound.empty()) return Status::InvalidArgument("no txn to rewind");
+  std::vector<Action> actions(rewound.begin(), rewound.end());
+  for (const Txn& t : rewound) {
+    if (!expect.count(t.app_id)) return Status::InvalidArgument("rewinding txn " + t.app_id + " without its expected version");
+  }
+  return CommitWith(std::move(actions), std::move(operation), std::move(operation_parameters), {}, expect);
+}
+
+Result<CommitOutcome> Table::CommitWith(std::vector<Action> actions, std::string operation, StringMap parameters,
+                                        const std::map<std::string, int64_t>& fence,
+                                        const std::map<std::string, int64_t>& expect) {
   const int64_t now = NowMs();
   int64_t rows = 0, bytes = 0, files = 0;
   bool blind_append = true;
@@ -185,7 +201,7 @@ Result<CommitOutcome> Table::Commit(std::vector<Action> actions, std::string ope
              {"engineInfo", options_.engine_info},
              {"txnId", NewUuid()}};
   actions.insert(actions.begin(), std::move(ci));
-  return CommitOnce(std::move(actions), fence);
+  return CommitOnce(std::move(actions), fence, expect);
 }
 
 Status Table::PutCommit(int64_t version, const std::string& payload, const std::string& txn_id) {
@@ -208,7 +224,8 @@ Status Table::PutCommit(int64_t version, const std::string& payload, const std::
   }
 }
 
-Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions, const std::map<std::string, int64_t>& fence) {
+Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions, const std::map<std::string, int64_t>& fence,
+                                        const std::map<std::string, int64_t>& expect) {
   bool removes_data = false;
   std::set<std::string> removed_paths;
   std::vector<const Txn*> txns;
@@ -230,7 +247,8 @@ Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions, const std::
     }
     return n;
   };
-  if (!txns.empty() &&
+  const bool exactly_once = expect.empty();
+  if (exactly_once && !txns.empty() &&
       covered_by([&](const std::string& id) { return snapshot_.TxnVersion(id); }) == txns.size()) {
     return CommitOutcome(AlreadyCommitted{snapshot_.version()});
   }
@@ -246,6 +264,14 @@ Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions, const std::
         return CommitOutcome(Conflict{version, "txn " + app_id + " is already at version " + std::to_string(*v) +
                                                    " >= " + std::to_string(first) +
                                                    ": another writer committed part of this range"});
+      }
+    }
+    for (const auto& [app_id, want] : expect) {
+      std::optional<int64_t> v = snapshot_.TxnVersion(app_id);
+      if (v != want) {
+        return CommitOutcome(Conflict{version, "txn " + app_id + " moved to version " +
+                                                   (v ? std::to_string(*v) : std::string("none")) + " (expected " +
+                                                   std::to_string(want) + ")"});
       }
     }
     ORBIT_RETURN_IF_ERROR(
@@ -288,6 +314,7 @@ Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions, const std::
       if (it == winner_txns.end()) return std::nullopt;
       return it->second;
     });
+    if (!exactly_once) continue;  // the expect check above decides at the next version
     if (!txns.empty() && covered == txns.size()) return CommitOutcome(AlreadyCommitted{version});
     if (covered > 0) {
       return CommitOutcome(Conflict{version, "version " + std::to_string(version) +

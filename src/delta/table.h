@@ -150,6 +150,14 @@ class Table {
   Result<CommitOutcome> Commit(std::vector<Action> actions, std::string operation, StringMap operation_parameters,
                                const std::map<std::string, int64_t>& fence = {});
 
+  // Moves the txns of `rewound` back (to a lower version, e.g. after the Kafka topic
+  // behind them was recreated), in one txn-only commit: the exactly-once rule "a commit
+  // whose txns the table already covers is already in" does not apply. `expect` holds,
+  // per appId, the version the table must still have at the version this commit takes;
+  // otherwise (another writer moved it meanwhile) the outcome is Conflict.
+  Result<CommitOutcome> RewindTxns(std::vector<Txn> rewound, const std::map<std::string, int64_t>& expect,
+                                   std::string operation, StringMap operation_parameters);
+
   // Writes a checkpoint of the current snapshot now, on this thread.
   Status Checkpoint();
   // Waits for the background checkpoint, if any; returns how the last one ended.
@@ -168,7 +176,12 @@ class Table {
   // Creates `path` if absent, resolving retryable errors by reading it back: OK when
   // the file there is ours (commitInfo.txnId), AlreadyExists when it is another's.
   Status PutCommit(int64_t version, const std::string& payload, const std::string& txn_id);
-  Result<CommitOutcome> CommitOnce(std::vector<Action> actions, const std::map<std::string, int64_t>& fence);
+  Result<CommitOutcome> CommitWith(std::vector<Action> actions, std::string operation, StringMap operation_parameters,
+                                   const std::map<std::string, int64_t>& fence,
+                                   const std::map<std::string, int64_t>& expect);
+  // `expect` (RewindTxns) replaces the already-covered check by an exact one.
+  Result<CommitOutcome> CommitOnce(std::vector<Action> actions, const std::map<std::string, int64_t>& fence,
+                                   const std::map<std::string, int64_t>& expect = {});
 
   void StartCheckpoint();
 

@@ -35,10 +35,15 @@ Committer::Committer(CommitterOptions options, std::function<void(const CommitRe
 Result<std::unique_ptr<Committer>> Committer::Start(CommitterOptions options, std::shared_ptr<arrow::Schema> schema,
                                                     std::function<void(const CommitResult&)> on_commit) {
   std::unique_ptr<Committer> c(new Committer(std::move(options), std::move(on_commit)));
-  delta::CreateOptions create;
-  create.partition_columns = c->options_.partition_columns;
-  ORBIT_ASSIGN_OR_RETURN(c->table_,
-                         delta::Table::OpenOrCreate(c->options_.table, schema, create, c->options_.table_options));
+  c->schema_ = std::move(schema);
+  // Fail fast on an existing table of another schema; create a missing one only when
+  // there is something to commit.
+  auto existing = delta::Table::Open(c->options_.table, c->options_.table_options);
+  if (existing.ok()) {
+    ORBIT_RETURN_IF_ERROR(c->EnsureTable());
+  } else if (existing.status().code() != StatusCode::kNotFound) {
+    return existing.status();
+  }
   c->thread_ = std::thread([raw = c.get()] { raw->Loop(); });
   return c;
 }
@@ -71,6 +76,12 @@ void Committer::Resync(int64_t epoch) {
   Item item;
   item.kind = Item::Kind::kResync;
   item.epoch = epoch;
+  queue_.Push(std::move(item));
+}
+
+void Committer::Refresh() {
+  Item item;
+  item.kind = Item::Kind::kRefresh;
   queue_.Push(std::move(item));
 }
 
@@ -107,6 +118,15 @@ void Committer::Loop() {
         dropping_ = false;
         DropBatch("");
         break;
+      case Item::Kind::kRefresh: {
+        Status st = table_ ? table_->Refresh() : Status::OK();
+        if (st.ok() && quarantine_table_) st = quarantine_table_->Refresh();
+        if (!st.ok()) {
+          std::lock_guard lock(mu_);
+          fatal_ = st;
+        }
+        break;
+      }
       case Item::Kind::kRows:
         if (dropping_ || item->epoch != epoch_) break;
         if (Status st = WriteRows(*item); !st.ok()) {
@@ -141,9 +161,18 @@ void Committer::Loop() {
   DropBatch("");
 }
 
+Status Committer::EnsureTable() {
+  if (table_) return Status::OK();
+  delta::CreateOptions create;
+  create.partition_columns = options_.partition_columns;
+  ORBIT_ASSIGN_OR_RETURN(table_, delta::Table::OpenOrCreate(options_.table, schema_, create, options_.table_options));
+  return Status::OK();
+}
+
 Status Committer::WriteRows(const Item& item) {
   if (item.quarantine && item.quarantine->num_rows() > 0) quarantined_.push_back(item.quarantine);
   if (!item.rows || item.rows->num_rows() == 0) return Status::OK();
+  ORBIT_RETURN_IF_ERROR(EnsureTable());
   if (!writer_) writer_ = table_->NewWriter();
   ORBIT_RETURN_IF_ERROR(writer_->Write(*item.rows));
   auto ns = std::static_pointer_cast<arrow::Int64Array>(item.rows->GetColumnByName("event_time_ns"));
@@ -210,12 +239,20 @@ Result<CommitResult> Committer::CommitBatch(const std::vector<PartitionRange>& r
   }
   result.files = static_cast<int64_t>(adds.size());
   for (const auto& a : adds) result.bytes += a.size;
+  // A batch of quarantined messages only still records its offsets in the raw table.
+  ORBIT_RETURN_IF_ERROR(EnsureTable());
   ORBIT_ASSIGN_OR_RETURN(delta::CommitOutcome outcome, AppendFenced(*table_, std::move(adds), ranges, false));
   const auto now_ns = clock_.WallNow();
   if (auto* c = std::get_if<delta::Committed>(&outcome)) {
     result.outcome = Outcome::kCommitted;
     result.version = c->version;
-    for (int64_t ns : event_ns_) latency_.Record(now_ns - std::chrono::nanoseconds(ns));
+    for (int64_t ns : event_ns_) {
+      const auto latency = now_ns - std::chrono::nanoseconds(ns);
+      latency_.Record(latency);
+      if (options_.latency_histogram) {
+        options_.latency_histogram->Observe(std::chrono::duration<double>(latency).count());
+      }
+    }
     if (!c->checkpoint.ok()) result.detail = "checkpoint failed (commit stands): " + c->checkpoint.ToString();
   } else if (auto* a = std::get_if<delta::AlreadyCommitted>(&outcome)) {
     result.outcome = Outcome::kAlreadyCommitted;

@@ -41,6 +41,7 @@
 #include "common/status.h"
 #include "delta/table.h"
 #include "metrics/latency_recorder.h"
+#include "metrics/metrics.h"
 #include "storage/storage.h"
 
 namespace arrow {
@@ -81,6 +82,8 @@ struct CommitterOptions {
   size_t queue_capacity = 4;
   delta::TableOptions table_options;
   Clock* clock = nullptr;  // default SystemClock()
+  // Observes every committed row's event -> commit latency in seconds; may be null.
+  metrics::Histogram* latency_histogram = nullptr;
 };
 
 enum class Outcome { kCommitted, kAlreadyCommitted, kFenced, kEmpty };
@@ -99,7 +102,9 @@ struct CommitResult {
 
 class Committer {
  public:
-  // Opens (or creates) the raw table; the quarantine table is created on first use.
+  // Opens the raw table and checks its schema and partitioning when it exists; a
+  // missing raw table is created with the first rows, the quarantine table with the
+  // first quarantined message, so a run that ingests nothing leaves no table behind.
   // `on_commit` is called on the committer thread after each sealed batch.
   static Result<std::unique_ptr<Committer>> Start(CommitterOptions options, std::shared_ptr<arrow::Schema> schema,
                                                   std::function<void(const CommitResult&)> on_commit);
@@ -114,6 +119,10 @@ class Committer {
   std::future<Status> Seal(int64_t epoch, std::vector<PartitionRange> ranges);
   // Starts epoch `epoch`: the writer stops dropping items (see class comment).
   void Resync(int64_t epoch);
+  // Re-reads both tables' logs before the next commit: another writer changed them in a
+  // way the next commit must see (e.g. offsets reset to a lower version). A failed read
+  // is fatal.
+  void Refresh();
 
   // A batch was dropped (fenced or failed) and the consume loop must resync.
   bool resync_needed() const { return resync_needed_.load(); }
@@ -132,7 +141,7 @@ class Committer {
 
  private:
   struct Item {
-    enum class Kind { kRows, kSeal, kResync } kind = Kind::kRows;
+    enum class Kind { kRows, kSeal, kResync, kRefresh } kind = Kind::kRows;
     int64_t epoch = 0;
     std::shared_ptr<arrow::RecordBatch> rows;
     std::shared_ptr<arrow::RecordBatch> quarantine;
@@ -143,6 +152,8 @@ class Committer {
   Committer(CommitterOptions options, std::function<void(const CommitResult&)> on_commit);
   void Loop();
   Status WriteRows(const Item& item);
+  // Creates the raw table (version 0) if Start() found none.
+  Status EnsureTable();
   // Commits the open batch; returns the result or a fatal error.
   Result<CommitResult> CommitBatch(const std::vector<PartitionRange>& ranges);
   // Appends with one fenced txn per range: the table must not hold the appId at a
@@ -155,7 +166,8 @@ class Committer {
   CommitterOptions options_;
   std::function<void(const CommitResult&)> on_commit_;
   Clock& clock_;
-  std::unique_ptr<delta::Table> table_;
+  std::shared_ptr<arrow::Schema> schema_;  // the raw table's, for a lazy create
+  std::unique_ptr<delta::Table> table_;      // null until EnsureTable() when it did not exist
   std::unique_ptr<delta::Table> quarantine_table_;
   BoundedQueue<Item> queue_;
   std::thread thread_;

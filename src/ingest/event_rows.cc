@@ -95,21 +95,56 @@ std::string DayToIsoDate(int32_t days) {
 }
 
 struct EventRows::Builders {
+  explicit Builders(arrow::MemoryPool* pool)
+      : satellite(pool),
+        sequence(pool),
+        event_time(TimestampUtc(), pool),
+        event_time_ns(pool),
+        temp_c(pool),
+        battery(pool),
+        altitude(pool),
+        sensor1(pool),
+        sensor2(pool),
+        sensor3(pool),
+        kafka_topic(pool),
+        kafka_partition(pool),
+        kafka_offset(pool),
+        kafka_timestamp(TimestampUtc(), pool),
+        ingest_time(TimestampUtc(), pool),
+        date(pool) {}
   arrow::StringBuilder satellite;
   arrow::Int64Builder sequence;
-  arrow::TimestampBuilder event_time{TimestampUtc(), arrow::default_memory_pool()};
+  arrow::TimestampBuilder event_time;
   arrow::Int64Builder event_time_ns;
   arrow::DoubleBuilder temp_c, battery, altitude, sensor1, sensor2, sensor3;
   arrow::StringBuilder kafka_topic;
   arrow::Int32Builder kafka_partition;
   arrow::Int64Builder kafka_offset;
-  arrow::TimestampBuilder kafka_timestamp{TimestampUtc(), arrow::default_memory_pool()};
-  arrow::TimestampBuilder ingest_time{TimestampUtc(), arrow::default_memory_pool()};
+  arrow::TimestampBuilder kafka_timestamp;
+  arrow::TimestampBuilder ingest_time;
   arrow::Date32Builder date;
   telemetry::DecodeScratch scratch;  // Kafka payloads are not 8-byte aligned
 };
 
-EventRows::EventRows() : b_(std::make_unique<Builders>()) {
+bool IsRejection(const Status& s) {
+  return s.code() == StatusCode::kCorruption || s.code() == StatusCode::kInvalidArgument;
+}
+
+namespace {
+arrow::MemoryPool* PoolOrDefault(arrow::MemoryPool* pool) {
+  return pool != nullptr ? pool : arrow::default_memory_pool();
+}
+
+// A builder failure is never a rejection of the message (IsRejection), whatever Arrow
+// called it: the caller must stop rather than quarantine a good message.
+Status BuilderFailure(const arrow::Status& st, std::string_view what) {
+  Status s = columnar::FromArrow(st, what);
+  if (IsRejection(s)) return Status::Internal(s.message());
+  return s;
+}
+}  // namespace
+
+EventRows::EventRows(arrow::MemoryPool* pool) : b_(std::make_unique<Builders>(PoolOrDefault(pool))) {
   // Arrow's UTF-8 validator needs its lookup table built once per process.
   static const bool utf8_ready = [] {
     arrow::util::InitializeUTF8();
@@ -131,7 +166,7 @@ Status EventRows::Reserve() {
            &b.kafka_timestamp, &b.ingest_time, &b.date}) {
     st &= builder->Reserve(kReserveRows);
   }
-  ORBIT_RETURN_IF_ERROR(columnar::FromArrow(st, "reserve event rows"));
+  if (!st.ok()) return BuilderFailure(st, "reserve event rows");
   reserved_ = rows_ + kReserveRows;
   return Status::OK();
 }
@@ -144,7 +179,7 @@ Status EventRows::Append(std::span<const uint8_t> payload, const KafkaMeta& meta
   // String data has no fixed size per row: those two appends check their own capacity.
   arrow::Status st = b.satellite.Append(e.satellite().data(), static_cast<int32_t>(e.satellite().size()));
   st &= b.kafka_topic.Append(meta.topic.data(), static_cast<int32_t>(meta.topic.size()));
-  ORBIT_RETURN_IF_ERROR(columnar::FromArrow(st, "append event row"));
+  if (!st.ok()) return BuilderFailure(st, "append event row");
   b.sequence.UnsafeAppend(static_cast<int64_t>(e.sequence()));
   b.event_time.UnsafeAppend(e.timestamp_ns() / 1000);
   b.event_time_ns.UnsafeAppend(e.timestamp_ns());
@@ -192,16 +227,25 @@ Result<std::shared_ptr<arrow::RecordBatch>> EventRows::TakeBatch() {
 }
 
 struct QuarantineRows::Builders {
+  explicit Builders(arrow::MemoryPool* pool)
+      : topic(pool),
+        partition(pool),
+        offset(pool),
+        kafka_timestamp(TimestampUtc(), pool),
+        key(pool),
+        payload(pool),
+        reason(pool),
+        ingest_time(TimestampUtc(), pool) {}
   arrow::StringBuilder topic;
   arrow::Int32Builder partition;
   arrow::Int64Builder offset;
-  arrow::TimestampBuilder kafka_timestamp{TimestampUtc(), arrow::default_memory_pool()};
+  arrow::TimestampBuilder kafka_timestamp;
   arrow::BinaryBuilder key, payload;
   arrow::StringBuilder reason;
-  arrow::TimestampBuilder ingest_time{TimestampUtc(), arrow::default_memory_pool()};
+  arrow::TimestampBuilder ingest_time;
 };
 
-QuarantineRows::QuarantineRows() : b_(std::make_unique<Builders>()) {}
+QuarantineRows::QuarantineRows(arrow::MemoryPool* pool) : b_(std::make_unique<Builders>(PoolOrDefault(pool))) {}
 QuarantineRows::~QuarantineRows() = default;
 
 void QuarantineRows::Append(std::span<const uint8_t> payload, std::string_view key, const KafkaMeta& meta,

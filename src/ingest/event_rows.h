@@ -21,6 +21,7 @@
 #include "common/status.h"
 
 namespace arrow {
+class MemoryPool;
 class RecordBatch;
 class Schema;
 }  // namespace arrow
@@ -42,14 +43,22 @@ std::shared_ptr<arrow::Schema> RawTableSchema();
 // The quarantine table: the message as received plus why it was rejected.
 std::shared_ptr<arrow::Schema> QuarantineTableSchema();
 
+// True when Append() refused the message itself (Corruption: not a telemetry event;
+// InvalidArgument: impossible values): quarantine it. Any other error is a failure of
+// the builders (allocation): the rows accumulated since the last TakeBatch() are
+// unusable and their offsets must never be committed.
+bool IsRejection(const Status& append_status);
+
 class EventRows {
  public:
-  EventRows();
+  // `pool` (default Arrow's default pool) holds the builders' buffers; tests pass one
+  // that fails to allocate.
+  explicit EventRows(arrow::MemoryPool* pool = nullptr);
   ~EventRows();
 
-  // Decodes and validates `payload`; appends one row or returns why it was rejected
-  // (Corruption: not a telemetry event; InvalidArgument: impossible values). On error
-  // nothing is appended (except on an allocation failure: then TakeBatch() fails).
+  // Decodes and validates `payload`; appends one row or returns why not (see
+  // IsRejection). On a rejection nothing is appended; after a builder failure the
+  // builders may be out of step, and TakeBatch() fails.
   Status Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us);
 
   // Rows appended since the last TakeBatch().
@@ -73,7 +82,7 @@ std::string DayToIsoDate(int32_t days);
 // Accumulates rejected messages for the quarantine table.
 class QuarantineRows {
  public:
-  QuarantineRows();
+  explicit QuarantineRows(arrow::MemoryPool* pool = nullptr);
   ~QuarantineRows();
   void Append(std::span<const uint8_t> payload, std::string_view key, const KafkaMeta& meta, std::string_view reason,
               int64_t ingest_time_us);

@@ -6,6 +6,7 @@
 #include <arrow/api.h>
 #include <gtest/gtest.h>
 
+#include "support/failing_pool.h"
 #include "telemetry/event.h"
 
 namespace orbitlake::ingest {
@@ -80,6 +81,28 @@ TEST(EventRowsTest, BadEventsAreRejectedWithAReasonAndNotAppended) {
   EXPECT_NE(utf8.message().find("UTF-8"), std::string::npos);
   EXPECT_EQ(rows.rows(), 0);
   EXPECT_EQ((*rows.TakeBatch())->num_rows(), 0);
+}
+
+TEST(EventRowsTest, AllocationFailuresAreNotRejectionsOfTheMessage) {
+  // Whichever allocation fails first (a reserve, a string append), Append reports a
+  // failure that is not the message's fault, so the caller stops instead of
+  // quarantining a good event; a batch taken afterwards is never silently short.
+  for (int64_t budget = 0; budget < 48; ++budget) {
+    testing::FailingPool pool(budget);
+    EventRows rows(&pool);
+    Status failure;
+    int64_t appended = 0;
+    for (int i = 0; i < 20'000 && failure.ok(); ++i) {
+      failure = rows.Append(Encode("sat-with-a-long-name-" + std::to_string(i), i, kNoon + i), {"t", 0, i, 0}, 0);
+      if (failure.ok()) ++appended;
+    }
+    ASSERT_FALSE(failure.ok()) << "budget " << budget << " never ran out";
+    EXPECT_FALSE(IsRejection(failure)) << "budget " << budget << ": " << failure.ToString();
+    auto batch = rows.TakeBatch();
+    if (batch.ok()) {
+      EXPECT_EQ((*batch)->num_rows(), appended) << "budget " << budget;
+    }
+  }
 }
 
 TEST(EventRowsTest, QuarantineKeepsTheRawBytesAndReason) {

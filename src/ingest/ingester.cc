@@ -9,6 +9,7 @@
 
 #include "common/signals.h"
 #include "delta/snapshot.h"
+#include "delta/table.h"
 #include "ingest/committer.h"
 #include "ingest/event_rows.h"
 #include "kafka/admin.h"
@@ -32,6 +33,8 @@ struct Metrics {
   metrics::Counter* quarantined = nullptr;
   metrics::Counter* dropped = nullptr;
   metrics::Gauge* version = nullptr;
+  metrics::Gauge* last_commit = nullptr;
+  metrics::Counter* missed = nullptr;
   metrics::Histogram* commit_seconds = nullptr;
   metrics::Histogram* latency_seconds = nullptr;
   metrics::Registry* registry = nullptr;
@@ -47,6 +50,10 @@ struct Metrics {
     quarantined = &r->GetCounter("orbitlake_ingest_quarantined_total", "Messages committed to the quarantine table");
     dropped = &r->GetCounter("orbitlake_ingest_dropped_batches_total", "Batches dropped (fenced) and re-read");
     version = &r->GetGauge("orbitlake_ingest_table_version", "Latest table version committed by this ingester");
+    last_commit = &r->GetGauge("orbitlake_ingest_last_commit_timestamp_seconds",
+                               "Wall-clock time of this ingester's latest Delta commit (Unix seconds)");
+    missed = &r->GetCounter("orbitlake_ingest_missed_offsets_total",
+                            "Offsets Kafka deleted (retention) before they were ingested");
     commit_seconds = &r->GetHistogram("orbitlake_ingest_commit_duration_seconds",
                                       "Time from sealing a batch to its Delta commit", metrics::LatencyBuckets());
     latency_seconds = &r->GetHistogram("orbitlake_ingest_event_to_commit_seconds",
@@ -63,7 +70,12 @@ struct Metrics {
 class Ingester final : public kafka::RebalanceListener {
  public:
   Ingester(const IngestOptions& options, std::function<void(const IngestStats&)> on_progress)
-      : o_(options), on_progress_(std::move(on_progress)), policy_(options.batch), metrics_(options.metrics) {}
+      : o_(options),
+        on_progress_(std::move(on_progress)),
+        policy_(options.batch),
+        metrics_(options.metrics),
+        rows_(options.memory_pool),
+        quarantine_(options.memory_pool) {}
 
   Result<IngestSummary> Run();
 
@@ -82,11 +94,20 @@ class Ingester final : public kafka::RebalanceListener {
 
   // Txn versions of both tables for `keys`.
   Status LoadCommitted(const std::vector<Key>& keys, std::map<Key, PartitionState>* out);
+  // Refuses an empty app id, or one new to a table holding the same topics' offsets
+  // under other app ids (unless allow_new_app_id).
+  Status CheckAppId();
+  // Checks the table's offsets of a newly assigned partition against Kafka's; resets
+  // them (reset_offsets_for) or fails when Kafka's end is at or below them.
+  Status CheckOffsets(const kafka::TopicPartition& tp, const kafka::Watermarks& wm, PartitionState* st);
+  // One txn-only commit per table setting `partitions` of `topic` to `version`.
+  Status ResetOffsets(const std::string& topic, const std::map<int32_t, int64_t>& versions);
   void Process(const kafka::Message& m, int64_t ingest_us);
   PartitionState* StateFor(const kafka::Message& m);
   // Publishes the counters of this poll round (one lock per round, not per message).
   void FlushRoundCounters();
-  void HandOffChunk();
+  // Hands the decoded rows to the committer; on failure sets fatal_.
+  Status HandOffChunk();
   std::future<Status> Seal(CloseReason reason);
   Status Resync();
   bool CaughtUp() const;
@@ -103,6 +124,9 @@ class Ingester final : public kafka::RebalanceListener {
   EventRows rows_;
   QuarantineRows quarantine_;
   std::map<Key, PartitionState> parts_;
+  // A failure on the consume thread (decoder buffers) that ends the run: no batch is
+  // sealed once it is set, so no offset of rows that were lost is ever committed.
+  Status fatal_;
   int64_t epoch_ = 0;
   int64_t batch_messages_ = 0;
   // Last partition looked up: consecutive messages mostly come from one partition.
@@ -141,6 +165,105 @@ Status Ingester::LoadCommitted(const std::vector<Key>& keys, std::map<Key, Parti
   return Status::OK();
 }
 
+Status Ingester::CheckAppId() {
+  if (o_.app_id.empty()) return Status::InvalidArgument("the app id must not be empty (it names the table's offsets)");
+  auto snap = delta::LoadSnapshot(*o_.table);
+  if (snap.status().code() == StatusCode::kNotFound) return Status::OK();
+  if (!snap.ok()) return snap.status().WithContext("reading committed offsets from " + o_.table->Describe(""));
+  for (const auto& topic : o_.topics) {
+    std::map<std::string, int> others;  // app id -> partitions of `topic` it holds
+    bool ours = false;
+    for (const auto& [id, txn] : snap->state().txns()) {
+      auto parsed = ParseTxnAppId(id);
+      if (!parsed || parsed->topic != topic) continue;
+      if (parsed->app_id == o_.app_id) {
+        ours = true;
+      } else {
+        ++others[parsed->app_id];
+      }
+    }
+    if (ours || others.empty() || o_.allow_new_app_id) continue;
+    std::string names;
+    for (const auto& [id, n] : others) names += fmt::format("{}'{}' ({} partitions)", names.empty() ? "" : ", ", id, n);
+    return Status::InvalidArgument(fmt::format(
+        "{} holds offsets of topic {} under app id {}, none under '{}': a new app id would ingest the topic into it "
+        "again from the start; use --app-id {} to continue that pipeline, or --allow-new-app-id for a second one",
+        o_.table->Describe(""), topic, names, o_.app_id, others.begin()->first));
+  }
+  return Status::OK();
+}
+
+Status Ingester::ResetOffsets(const std::string& topic, const std::map<int32_t, int64_t>& versions) {
+  std::string parts;
+  for (const auto& [p, v] : versions) parts += fmt::format("{}{}", parts.empty() ? "" : ",", p);
+  for (const auto* storage : {&o_.table, &o_.quarantine}) {
+    auto table = delta::Table::Open(*storage);
+    if (table.status().code() == StatusCode::kNotFound) continue;
+    if (!table.ok()) return table.status();
+    std::vector<delta::Txn> rewound;
+    std::map<std::string, int64_t> expect;
+    std::string previous;
+    for (const auto& [p, v] : versions) {
+      const std::string id = TxnAppId(o_.app_id, topic, p);
+      auto old = (*table)->snapshot().TxnVersion(id);
+      if (!old || *old <= v) continue;
+      rewound.push_back(delta::Txn{id, v, std::nullopt});
+      expect[id] = *old;  // refused if another writer moved it meanwhile
+      previous += fmt::format("{}{}:{}", previous.empty() ? "" : ",", p, *old);
+    }
+    if (rewound.empty()) continue;
+    ORBIT_ASSIGN_OR_RETURN(delta::CommitOutcome outcome,
+                           (*table)->RewindTxns(std::move(rewound), expect, "RESET OFFSETS",
+                                                {{"topic", topic},
+                                                 {"partitions", parts},
+                                                 {"previousOffsets", previous},
+                                                 {"reason", "the partitions end below the table's offsets"}}));
+    if (auto* c = std::get_if<delta::Conflict>(&outcome)) {
+      return Status::Conflict("resetting offsets of " + topic + " in " + (*storage)->Describe("") + ": " + c->reason);
+    }
+    fmt::print(stderr, "orbitlake ingest: reset offsets of {} partitions {} in {} (were {}; --reset-offsets-for)\n",
+               topic, parts, (*storage)->Describe(""), previous);
+    committer_->Refresh();  // its next commit must build on the reset, not fence against the old offsets
+  }
+  return Status::OK();
+}
+
+Status Ingester::CheckOffsets(const kafka::TopicPartition& tp, const kafka::Watermarks& wm, PartitionState* st) {
+  // txn version V means offsets <= V are in the table; Kafka's end `high` is the next
+  // offset it will write. V >= high: Kafka lost (or never had) what the table holds.
+  const bool raw_ahead = st->committed && *st->committed >= wm.high;
+  const bool q_ahead = st->q_committed && *st->q_committed >= wm.high;
+  if (raw_ahead || q_ahead) {
+    const bool reset = std::find(o_.reset_offsets_for.begin(), o_.reset_offsets_for.end(), tp.topic) !=
+                       o_.reset_offsets_for.end();
+    const int64_t held = std::max(st->committed.value_or(-1), st->q_committed.value_or(-1));
+    if (!reset) {
+      return Status::InvalidArgument(fmt::format(
+          "{}/{}: the table holds offsets up to {} but the partition ends at offset {} (earliest {}): the topic was "
+          "deleted and recreated, or truncated. Nothing was ingested; to ingest the partition as it is now from "
+          "offset {}, rerun with --reset-offsets-for {} (recorded in the table's log)",
+          tp.topic, tp.partition, held, wm.high, wm.low, wm.low, tp.topic));
+    }
+    const int64_t to = wm.low - 1;
+    ORBIT_RETURN_IF_ERROR(ResetOffsets(tp.topic, {{tp.partition, to}}));
+    st->committed = st->committed ? std::optional<int64_t>(std::min(*st->committed, to)) : std::nullopt;
+    st->q_committed = st->q_committed ? std::optional<int64_t>(std::min(*st->q_committed, to)) : std::nullopt;
+    std::lock_guard lock(mu_);
+    ++stats_.resets;
+  }
+  if (st->committed && wm.low > *st->committed + 1) {
+    const int64_t missed = wm.low - (*st->committed + 1);
+    fmt::print(stderr,
+               "orbitlake ingest: warning: {}/{}: offsets {}..{} were deleted by Kafka (retention) before they were "
+               "ingested; {} messages missed, continuing at {}\n",
+               tp.topic, tp.partition, *st->committed + 1, wm.low - 1, missed, wm.low);
+    if (metrics_.missed) metrics_.missed->Add(static_cast<double>(missed));
+    std::lock_guard lock(mu_);
+    stats_.missed += missed;
+  }
+  return Status::OK();
+}
+
 Status Ingester::OnAssign(std::vector<kafka::TopicPartition>& tps) {
   std::vector<Key> keys;
   for (const auto& tp : tps) keys.emplace_back(tp.topic, tp.partition);
@@ -158,6 +281,7 @@ Status Ingester::OnAssign(std::vector<kafka::TopicPartition>& tps) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     if (!wm.ok()) return wm.status().WithContext("assigning " + tp.topic + "/" + std::to_string(tp.partition));
+    ORBIT_RETURN_IF_ERROR(CheckOffsets(tp, *wm, &st));
     st.end = wm->high;
     if (st.committed) {
       tp.offset = *st.committed + 1;
@@ -183,7 +307,7 @@ void Ingester::OnRevoke(const std::vector<kafka::TopicPartition>& tps) {
   Status st = Seal(CloseReason::kRebalance).get();
   // After a fatal error (e.g. a read-only table) this is the shutdown's revocation: the
   // error itself is reported once, by Run().
-  if (!st.ok() && st.code() != StatusCode::kCancelled && committer_->fatal().ok()) {
+  if (!st.ok() && st.code() != StatusCode::kCancelled && committer_->fatal().ok() && fatal_.ok()) {
     fmt::print(stderr, "orbitlake ingest: commit before rebalance failed, rows will be re-read: {}\n",
                st.ToString());
   }
@@ -221,6 +345,7 @@ void Ingester::FlushRoundCounters() {
 }
 
 void Ingester::Process(const kafka::Message& m, int64_t ingest_us) {
+  if (!fatal_.ok()) return;
   PartitionState* state = StateFor(m);
   if (state == nullptr) return;  // fetched before a revocation: the new owner reads it
   PartitionState& st = *state;
@@ -237,6 +362,10 @@ void Ingester::Process(const kafka::Message& m, int64_t ingest_us) {
   st.next = offset + 1;
   KafkaMeta meta{m.topic(), m.partition(), offset, m.timestamp_ms()};
   Status s = rows_.Append(m.payload(), meta, ingest_us);
+  if (!s.ok() && !IsRejection(s)) {
+    fatal_ = s.WithContext(fmt::format("decoding {}/{} offset {}", m.topic(), m.partition(), offset));
+    return;
+  }
   if (!s.ok() && !(st.q_committed && offset <= *st.q_committed)) {
     quarantine_.Append(m.payload(), m.key(), meta, s.ToString(), ingest_us);
   }
@@ -245,22 +374,38 @@ void Ingester::Process(const kafka::Message& m, int64_t ingest_us) {
   ++batch_messages_;
 }
 
-void Ingester::HandOffChunk() {
-  if (rows_.rows() == 0 && quarantine_.rows() == 0) return;
+Status Ingester::HandOffChunk() {
+  ORBIT_RETURN_IF_ERROR(fatal_);
+  if (rows_.rows() == 0 && quarantine_.rows() == 0) return Status::OK();
   std::shared_ptr<arrow::RecordBatch> rows, bad;
   if (rows_.rows() > 0) {
     auto r = rows_.TakeBatch();
-    if (r.ok()) rows = *r;
+    if (!r.ok()) {
+      fatal_ = r.status().WithContext("collecting decoded rows");
+      return fatal_;
+    }
+    rows = *r;
   }
   if (quarantine_.rows() > 0) {
     auto q = quarantine_.Take();
-    if (q.ok()) bad = *q;
+    if (!q.ok()) {
+      fatal_ = q.status().WithContext("collecting quarantined messages");
+      return fatal_;
+    }
+    bad = *q;
   }
   committer_->Submit(epoch_, std::move(rows), std::move(bad));
+  return Status::OK();
 }
 
 std::future<Status> Ingester::Seal(CloseReason /*reason*/) {
-  HandOffChunk();
+  if (Status st = HandOffChunk(); !st.ok()) {
+    // Rows of this batch were lost: never commit its offsets (the committer drops what
+    // it holds when it stops); the next run reads them again.
+    std::promise<Status> failed;
+    failed.set_value(st);
+    return failed.get_future();
+  }
   std::vector<PartitionRange> ranges;
   for (auto& [k, st] : parts_) {
     if (st.last < 0) continue;
@@ -335,6 +480,7 @@ void Ingester::OnCommit(const CommitResult& r) {
     stats_.last_version = r.version;
     if (metrics_.commits) {
       metrics_.commits->Add();
+      metrics_.last_commit->Set(std::chrono::duration<double>(SystemClock().WallNow()).count());
       metrics_.rows->Add(static_cast<double>(r.rows));
       metrics_.files->Add(static_cast<double>(r.files));
       metrics_.quarantined->Add(static_cast<double>(r.quarantined));
@@ -375,10 +521,15 @@ IngestStats Ingester::Stats() {
 Result<IngestSummary> Ingester::Run() {
   started_ = std::chrono::steady_clock::now();
   if (!o_.table || !o_.quarantine) return Status::InvalidArgument("ingest needs a table and a quarantine table");
+  ORBIT_RETURN_IF_ERROR(CheckAppId());
   // Fail fast, naming the servers, when Kafka cannot be reached at all; once running,
   // broker outages are waited out (librdkafka reconnects).
   for (const auto& topic : o_.topics) {
     Result<int> n = kafka::PartitionCount(o_.client, topic, o_.startup_timeout);
+    if (n.status().code() == StatusCode::kNotFound && o_.until_caught_up) {
+      return Status::NotFound(fmt::format("topic {} does not exist (--until-caught-up ingests existing topics only)",
+                                          topic));
+    }
     if (n.status().code() == StatusCode::kNotFound) {
       fmt::print(stderr, "orbitlake ingest: topic {} does not exist yet; waiting for it\n", topic);
     } else if (!n.ok()) {
@@ -391,6 +542,7 @@ Result<IngestSummary> Ingester::Run() {
   co.app_id = o_.app_id;
   co.partition_columns = o_.partition_columns;
   co.table_options.parquet.row_group_rows = o_.row_group_rows;
+  co.latency_histogram = metrics_.latency_seconds;
   ORBIT_ASSIGN_OR_RETURN(committer_, Committer::Start(co, RawTableSchema(),
                                                       [this](const CommitResult& r) { OnCommit(r); }));
 
@@ -440,11 +592,18 @@ Result<IngestSummary> Ingester::Run() {
     }
     msgs.clear();  // release librdkafka's buffers before encoding
     FlushRoundCounters();
+    if (!fatal_.ok()) {
+      loop_status = fatal_;
+      break;
+    }
     for (const auto& e : ends) {
       auto it = parts_.find({e.topic, e.partition});
       if (it != parts_.end()) it->second.next = std::max(it->second.next, e.offset);
     }
-    if (rows_.rows() + quarantine_.rows() >= o_.chunk_rows) HandOffChunk();
+    if (rows_.rows() + quarantine_.rows() >= o_.chunk_rows && !HandOffChunk().ok()) {
+      loop_status = fatal_;
+      break;
+    }
     policy_.OnRows(0, committer_->encoded_bytes());
     if (CloseReason reason = policy_.ShouldClose(); reason != CloseReason::kNone) (void)Seal(reason);
     UpdateLag();
@@ -452,7 +611,8 @@ Result<IngestSummary> Ingester::Run() {
     if (o_.until_caught_up && CaughtUp()) break;
   }
 
-  // Commit what we hold (also on a signal), then leave the group.
+  // Commit what we hold (also on a signal), then leave the group; after a failure on
+  // this thread, Seal() commits nothing.
   Status final_commit = Seal(CloseReason::kShutdown).get();
   if (loop_status.ok() && !final_commit.ok() && final_commit.code() != StatusCode::kCancelled) {
     loop_status = final_commit;

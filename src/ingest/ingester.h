@@ -15,6 +15,23 @@
 // (waiting for it), so a partition's rows are committed by the old owner or re-read by
 // the new one, never both; commits are fenced (see Committer) against zombie owners.
 //
+// Offsets the table holds that Kafka no longer has: when a partition's end offset is at
+// or below the table's txn version (the topic was deleted and recreated, or truncated),
+// assigning it fails with both offsets named, unless its topic is in
+// `reset_offsets_for`: then a txn-only "RESET OFFSETS" commit (in the raw and the
+// quarantine table) sets the partition back to its earliest offset, recorded in the
+// log, and it is ingested from there. Offsets deleted by retention before they were
+// ingested (the partition's earliest offset is above txn + 1) are reported and counted.
+//
+// Start-up checks: an empty app id, and an app id that is new to a table that already
+// holds offsets of the same topic under another app id (that would ingest the topic a
+// second time), are refused unless `allow_new_app_id`. With `until_caught_up`, a topic
+// that does not exist is an error (otherwise it is waited for). The tables are created
+// with their first rows, never before.
+//
+// Failures of the decoder's own buffers (allocation) stop the ingester before any
+// offset of the rows they held can be committed; those rows are read again next run.
+//
 // Shutdown: when StopRequested() (SIGINT/SIGTERM) or, with until_caught_up, when every
 // assigned partition reached the end offsets seen at assignment, the open batch is
 // committed and Run() returns.
@@ -38,6 +55,10 @@
 #include "metrics/metrics.h"
 #include "storage/storage.h"
 
+namespace arrow {
+class MemoryPool;
+}
+
 namespace orbitlake::ingest {
 
 enum class StartingOffsets { kEarliest, kLatest };
@@ -52,6 +73,15 @@ struct IngestOptions {
   // Two pipelines writing one table from the same topic need different app ids.
   // Default "orbitlake".
   std::string app_id = "orbitlake";
+  // Accept an app id that holds no offsets in a table where another app id holds
+  // offsets of the same topic (a second pipeline: it reads the topic again from
+  // `starting_offsets`). Default off: that is refused, because it usually means a typo
+  // that would duplicate the topic in the table.
+  bool allow_new_app_id = false;
+  // Topics whose partitions may be reset to their earliest offset when the table holds
+  // offsets beyond the partition's end (see the file comment). Safe to leave set: a
+  // partition is reset only while that condition holds. Default empty (it is an error).
+  std::vector<std::string> reset_offsets_for;
   // The raw table (required) and the quarantine table for bad messages (required).
   std::shared_ptr<storage::Storage> table;
   std::shared_ptr<storage::Storage> quarantine;
@@ -80,6 +110,9 @@ struct IngestOptions {
   std::chrono::milliseconds startup_timeout{15'000};
   // Metrics registry to update; may be null.
   metrics::Registry* metrics = nullptr;
+  // Arrow memory pool for decoded rows; null = Arrow's default pool. Tests pass one that
+  // fails to allocate.
+  arrow::MemoryPool* memory_pool = nullptr;
 };
 
 struct IngestStats {
@@ -92,6 +125,8 @@ struct IngestStats {
   int64_t files = 0;
   int64_t parquet_bytes = 0;
   int64_t dropped_batches = 0;  // fenced or resynced
+  int64_t missed = 0;           // offsets Kafka deleted (retention) before they were ingested
+  int64_t resets = 0;           // partitions reset by reset_offsets_for
   int64_t first_version = -1;   // first and last table version this run committed
   int64_t last_version = -1;
   int64_t lag = -1;             // messages behind the partition ends (-1: unknown)
