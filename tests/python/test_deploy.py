@@ -1,5 +1,6 @@
 """deploy/: the Dockerfile's runtime stage provides every shared library the built binary
-loads, as a non-root user. No container runtime needed: the Dockerfile's
+loads, and the compose file keeps Kafka's state in its volume and runs orbitlake as a
+non-root user with restart policies. No container runtime needed: the Dockerfile's
 derivation (deploy/bundle: ldd -> shipped libraries + dpkg -S packages) runs on this host's
 binary, which the image builds from the same source on the same Debian release.
 """
@@ -173,3 +174,60 @@ def test_dockerfile_runs_as_a_non_root_user():
     assert users and users[-1].split(":")[0] not in ("root", "0"), users
     assert any("useradd" in ins and "ORBITLAKE_UID" in ins for ins in runtime)
 
+
+def compose_config(env=None):
+    """`docker-compose config` of deploy/docker-compose.yml as a dict."""
+    compose = shutil.which("docker-compose")
+    assert compose, "docker-compose missing: run scripts/setup"
+    env = {**os.environ, **(env or {})}
+    out = subprocess.run([compose, "-f", str(COMPOSE), "config"], capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0, out.stderr
+    # Debian's docker-compose (1.x, scripts/setup) is Python with PyYAML; v2 prints JSON on
+    # request.
+    shebang = open(compose, "rb").readline().decode(errors="replace")
+    if shebang.startswith("#!") and "python" in shebang:
+        conv = subprocess.run([shebang[2:].strip(), "-c", "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), "
+                               "sys.stdout)"], input=out.stdout, capture_output=True, text=True, check=True)
+        return json.loads(conv.stdout)
+    out = subprocess.run([compose, "-f", str(COMPOSE), "config", "--format", "json"], capture_output=True, text=True,
+                         timeout=60, env=env, check=True)
+    return json.loads(out.stdout)
+
+
+def test_compose_file_is_valid():
+    cfg = compose_config()
+    services = cfg["services"]
+    assert set(services) == {"kafka", "producer", "ingester"}
+    assert services["kafka"]["image"].startswith("apache/kafka:")
+
+    # Kafka writes its log where the volume is mounted (not the image's default
+    # /tmp/kraft-combined-logs), in a named volume that `down` keeps.
+    kafka = services["kafka"]
+    env = {k: str(v) for k, v in kafka["environment"].items()}
+    mounts = {}
+    for v in kafka["volumes"]:
+        src, dst = (v["source"], v["target"]) if isinstance(v, dict) else v.split(":")[:2]
+        mounts[dst] = src
+    assert env.get("KAFKA_LOG_DIRS") in mounts, (env.get("KAFKA_LOG_DIRS"), mounts)
+    assert mounts[env["KAFKA_LOG_DIRS"]] in cfg.get("volumes", {}), "Kafka's log dir must be a named volume"
+    # KRaft single node, in the image's KAFKA_* convention.
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{env['KAFKA_NODE_ID']}@kafka:9093"
+    assert "CONTROLLER://:9093" in env["KAFKA_LISTENERS"] and env["KAFKA_CONTROLLER_LISTENER_NAMES"] == "CONTROLLER"
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", env["CLUSTER_ID"])
+
+    for name in ("kafka", "producer", "ingester"):
+        assert services[name].get("restart") in ("always", "unless-stopped", "on-failure"), name
+    for name in ("producer", "ingester"):
+        svc = services[name]
+        assert svc["build"]["dockerfile"] == "deploy/Dockerfile" and svc["image"] == "orbitlake:latest", name
+        assert svc["user"] == "1000:1000", (name, svc["user"])
+        assert any(str(v).endswith(":/data:rw") or (isinstance(v, dict) and v.get("target") == "/data")
+                   for v in svc["volumes"]), name
+    assert "kafka:9092" in " ".join(services["producer"]["command"])
+    assert "--brokers=kafka:9092" in services["ingester"]["command"]
+
+    # The host's UID for the bind-mounted ../data.
+    services = compose_config({"ORBITLAKE_UID": "1234", "ORBITLAKE_GID": "5678"})["services"]
+    assert services["producer"]["user"] == services["ingester"]["user"] == "1234:5678"
