@@ -7,6 +7,7 @@ binary, which the image builds from the same source on the same Debian release.
 import functools
 import json
 import os
+import pathlib
 import re
 import shutil
 import subprocess
@@ -173,6 +174,22 @@ def test_dockerfile_runs_as_a_non_root_user():
     users = [ins.split(None, 1)[1] for ins in runtime if ins.upper().startswith("USER ")]
     assert users and users[-1].split(":")[0] not in ("root", "0"), users
     assert any("useradd" in ins and "ORBITLAKE_UID" in ins for ins in runtime)
+
+
+def test_dockerfile_copies_what_cmake_configure_reads():
+    """The build stage COPYs every top-level file or folder the configure step reads with
+    tests and benchmarks off (fuzz/ was missing: each fuzz target checks its seed corpus)."""
+    build = stages(DOCKERFILE.read_text())[0]
+    copied = {pathlib.PurePosixPath(ins.split()[1]).parts[0] for ins in build
+              if ins.upper().startswith("COPY ") and not ins.split()[1].startswith("--")}
+    if any(ins.upper().startswith("RUN ") and "-m venv .venv" in ins for ins in build):
+        copied.add(".venv")  # the pinned wheels' venv, made in the stage
+    cmake_files = [ROOT / "CMakeLists.txt", *(ROOT / "cmake").glob("*.cmake"),
+                   *(ROOT / "src").rglob("CMakeLists.txt"), *(ROOT / "apps").rglob("CMakeLists.txt")]
+    needed = {"CMakeLists.txt", "cmake", "src", "apps"}
+    for f in cmake_files:
+        needed |= set(re.findall(r"\$\{CMAKE_SOURCE_DIR\}/([A-Za-z0-9_.-]+)", f.read_text()))
+    assert needed <= copied, sorted(needed - copied)
 
 
 def compose_config(env=None):
