@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "delta/reader.h"
+#include "delta/schema.h"
 #include "ingest/committer.h"
 
 namespace orbitlake::readers {
@@ -23,23 +24,6 @@ Result<TextTable> ToRows(const arrow::Table& t, const std::vector<std::string>& 
   ORBIT_ASSIGN_OR_RETURN(TextTable rows, FromArrow(t, columns));
   SortRowsBy(t, kTimeColumn, &rows);
   return rows;
-}
-
-std::string TypeName(const arrow::DataType& t) {
-  switch (t.id()) {
-    case arrow::Type::STRING: case arrow::Type::LARGE_STRING: return "string";
-    case arrow::Type::INT8: return "byte";
-    case arrow::Type::INT16: return "short";
-    case arrow::Type::INT32: return "integer";
-    case arrow::Type::INT64: return "long";
-    case arrow::Type::FLOAT: return "float";
-    case arrow::Type::DOUBLE: return "double";
-    case arrow::Type::BOOL: return "boolean";
-    case arrow::Type::DATE32: return "date";
-    case arrow::Type::TIMESTAMP: return "timestamp";
-    case arrow::Type::BINARY: case arrow::Type::LARGE_BINARY: return "binary";
-    default: return t.ToString();
-  }
 }
 
 }  // namespace
@@ -131,7 +115,7 @@ Result<nlohmann::json> Describe(storage::Storage& storage, const delta::Snapshot
                                                  : json(nullptr);
   json schema = json::array();
   for (const auto& f : snapshot.schema()->fields()) {
-    schema.push_back({{"name", f->name()}, {"type", TypeName(*f->type())}, {"nullable", f->nullable()}});
+    schema.push_back({{"name", f->name()}, {"type", delta::DeltaTypeName(*f->type())}, {"nullable", f->nullable()}});
   }
   d["schema"] = schema;
   d["partition_columns"] = snapshot.partition_columns();
