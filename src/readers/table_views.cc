@@ -206,7 +206,8 @@ std::string Scalar(const nlohmann::json& v) {
 
 std::string DescribeText(const nlohmann::json& d) {
   std::string out;
-  auto kv = [&](std::string_view k, const std::string& v) { out += fmt::format("{:<18} {}\n", k, v); };
+  // Names, descriptions and configuration come from the log: escaped for the terminal.
+  auto kv = [&](std::string_view k, const std::string& v) { out += fmt::format("{:<18} {}\n", k, TerminalText(v)); };
   kv("table", Scalar(d["path"]));
   kv("version", Scalar(d["version"]));
   kv("id", Scalar(d["id"]));

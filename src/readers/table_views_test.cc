@@ -191,6 +191,8 @@ TEST(TableViews, DescribeShowsOffsetsPerPartition) {
   EXPECT_NE(text.find("partitioned by     date"), std::string::npos) << text;
   EXPECT_NE(text.find("sat-data          1       4"), std::string::npos) << text;
   EXPECT_NE(DescribeCsv(*d).find("offset.orbitlake:sat-data:0,11\n"), std::string::npos);
+  (*d)["name"] = "evil\x1b[2J";  // another writer's table name reaches the terminal escaped
+  EXPECT_NE(DescribeText(*d).find("name               evil\\x1b[2J\n"), std::string::npos) << DescribeText(*d);
 }
 
 TEST(TableViews, NotADeltaTableSaysSo) {
