@@ -47,7 +47,6 @@ int RunTail(ReaderFlags& f) {
   if (!f.follow) return kExitOk;
   auto poll = ParseDuration(f.poll);
   if (!poll.ok()) return Fail("tail", poll.status().WithContext("--poll"));
-  int64_t version = snap->version();
   while (!StopRequested()) {
     std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(*poll, std::chrono::milliseconds(100)));
     static auto last = std::chrono::steady_clock::now();
@@ -55,12 +54,15 @@ int RunTail(ReaderFlags& f) {
     last = std::chrono::steady_clock::now();
     auto next = readers::LoadForReading(storage, f.table);
     if (!next.ok()) return Fail("tail", next.status());
-    if (next->version() == version) continue;
-    auto added = readers::RowsAddedAfter(storage, *next, version, f.columns);
-    if (!added.ok()) return Fail("tail", added.status());
-    version = next->version();
+    if (next->version() == snap->version()) continue;
+    // Rows of appends; one line for every other commit (DELETE, UPDATE, OPTIMIZE, ...).
+    auto steps = readers::ChangesAfter(storage, *snap, *next, f.columns);
+    if (!steps.ok()) return Fail("tail", steps.status());
+    snap = std::move(next);
+    std::string announcements;  // csv/json: on stderr, so stdout stays CSV / JSON Lines
     // Keep the first widths so followed rows line up; a wider value just pushes its line.
-    Out(readers::Render(*added, format, /*header=*/false, widths));
+    Out(readers::FollowText(*steps, format, widths, &announcements));
+    std::fputs(announcements.c_str(), stderr);
   }
   return kExitOk;
 }
@@ -98,7 +100,9 @@ void AddReaderCommands(CLI::App& root, RunFn& run) {
     auto f = std::make_shared<ReaderFlags>();
     CLI::App* sub = root.add_subcommand(
         "tail", "The most recent rows of a Delta table (by event_time when it has one), oldest first.\n"
-                "--follow keeps printing rows as new commits arrive, until Ctrl-C.");
+                "--follow keeps printing the rows of new appends as they arrive, until Ctrl-C; every other\n"
+                "commit (DELETE, UPDATE, MERGE, OPTIMIZE, overwrite) is announced in one line instead\n"
+                "(on stderr with --format csv/json).");
     AddCommon(sub, f.get());
     sub->add_option("-n,--rows", f->rows, "Rows to show")->capture_default_str()->check(CLI::NonNegativeNumber);
     sub->add_flag("-f,--follow", f->follow, "Print new rows as commits arrive");
@@ -111,9 +115,9 @@ void AddReaderCommands(CLI::App& root, RunFn& run) {
     auto f = std::make_shared<ReaderFlags>();
     CLI::App* sub = root.add_subcommand(
         "history", "One line per commit of a Delta table, newest first: version, time, operation,\n"
-                   "files, rows and bytes added.");
+                   "files, rows and bytes added and removed, and the operation's key metrics.");
     AddCommon(sub, f.get());
-    sub->add_option("-n,--limit", f->limit, "Only the newest N commits");
+    sub->add_option("-n,--limit", f->limit, "Only the newest N commits (default 20; 0 = all)");
     sub->callback([f, &run] { run = [f] { return RunHistory(*f); }; });
   }
   {

@@ -127,6 +127,66 @@ Result<std::shared_ptr<arrow::DataType>> TypeFromJson(const json& j, const std::
 
 }  // namespace
 
+std::string DeltaTypeName(const arrow::DataType& t) {
+  switch (t.id()) {
+    case arrow::Type::TIMESTAMP:
+      return static_cast<const arrow::TimestampType&>(t).timezone().empty() ? "timestamp_ntz" : "timestamp";
+    case arrow::Type::STRUCT: {
+      std::string out = "struct<";
+      for (int i = 0; i < t.num_fields(); ++i) {
+        out += (i ? "," : "") + t.field(i)->name() + ":" + DeltaTypeName(*t.field(i)->type());
+      }
+      return out + ">";
+    }
+    case arrow::Type::LIST:
+    case arrow::Type::LARGE_LIST: return "array<" + DeltaTypeName(*t.field(0)->type()) + ">";
+    case arrow::Type::MAP: {
+      const auto& m = static_cast<const arrow::MapType&>(t);
+      return "map<" + DeltaTypeName(*m.key_type()) + "," + DeltaTypeName(*m.item_type()) + ">";
+    }
+    default: {
+      auto j = TypeToJson(t, "");
+      return j.ok() && j->is_string() ? j->get<std::string>() : t.ToString();
+    }
+  }
+}
+
+std::optional<std::string> FirstSchemaDifference(const arrow::Schema& found, const arrow::Schema& expected) {
+  auto quoted = [](const std::string& name) { return "'" + name + "'"; };
+  for (const auto& want : expected.fields()) {
+    const auto have = found.GetFieldByName(want->name());
+    const std::string name = quoted(want->name());
+    if (!have) {
+      return "column " + name + " (" + DeltaTypeName(*want->type()) + ") is missing from the table";
+    }
+    if (!have->type()->Equals(*want->type())) {
+      std::string have_name = DeltaTypeName(*have->type()), want_name = DeltaTypeName(*want->type());
+      std::string line = "column " + name + " is " + have_name + " in the table, expected " + want_name;
+      if (have_name == want_name) line += " (nested nullability differs)";
+      return line;
+    }
+    if (have->nullable() != want->nullable()) {
+      return "column " + name + " is " + (have->nullable() ? "nullable" : "not null") + " in the table, expected " +
+             (want->nullable() ? "nullable" : "not null");
+    }
+  }
+  for (const auto& have : found.fields()) {
+    if (!expected.GetFieldByName(have->name())) {
+      return "the table has an extra column " + quoted(have->name()) + " (" + DeltaTypeName(*have->type()) + ")";
+    }
+  }
+  if (found.field_names() != expected.field_names()) {
+    auto join = [](const std::vector<std::string>& names) {
+      std::string out;
+      for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+      return out;
+    };
+    return "columns are in another order: the table has " + join(found.field_names()) + "; expected " +
+           join(expected.field_names());
+  }
+  return std::nullopt;
+}
+
 Result<std::string> ToSchemaString(const arrow::Schema& schema) {
   json fields = json::array();
   for (const auto& f : schema.fields()) {

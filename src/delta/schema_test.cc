@@ -50,5 +50,48 @@ TEST(SchemaTest, BadSchemaStringIsCorruption) {
             StatusCode::kUnsupported);
 }
 
+TEST(SchemaTest, DeltaTypeNamesAreSparkSimpleStrings) {
+  EXPECT_EQ(DeltaTypeName(*arrow::int64()), "long");
+  EXPECT_EQ(DeltaTypeName(*arrow::decimal128(10, 2)), "decimal(10,2)");
+  EXPECT_EQ(DeltaTypeName(*arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")), "timestamp");
+  EXPECT_EQ(DeltaTypeName(*arrow::timestamp(arrow::TimeUnit::MICRO)), "timestamp_ntz");
+  EXPECT_EQ(DeltaTypeName(*arrow::list(arrow::utf8())), "array<string>");
+  EXPECT_EQ(DeltaTypeName(*arrow::map(arrow::utf8(), arrow::int32())), "map<string,integer>");
+  EXPECT_EQ(DeltaTypeName(*arrow::struct_({arrow::field("lat", arrow::float64()), arrow::field("n", arrow::int8())})),
+            "struct<lat:double,n:byte>");
+}
+
+TEST(SchemaTest, FirstSchemaDifferenceNamesTheColumnInOneLine) {
+  auto base = arrow::schema({arrow::field("sat", arrow::utf8()), arrow::field("seq", arrow::int64()),
+                             arrow::field("temp_c", arrow::float64())});
+  EXPECT_EQ(FirstSchemaDifference(*base, *base), std::nullopt);
+
+  auto retyped = arrow::schema({arrow::field("sat", arrow::utf8()), arrow::field("seq", arrow::int64()),
+                                arrow::field("temp_c", arrow::utf8())});
+  EXPECT_EQ(FirstSchemaDifference(*retyped, *base), "column 'temp_c' is string in the table, expected double");
+
+  auto missing = arrow::schema({arrow::field("sat", arrow::utf8()), arrow::field("temp_c", arrow::float64())});
+  EXPECT_EQ(FirstSchemaDifference(*missing, *base), "column 'seq' (long) is missing from the table");
+
+  auto extra = arrow::schema({arrow::field("sat", arrow::utf8()), arrow::field("seq", arrow::int64()),
+                              arrow::field("temp_c", arrow::float64()), arrow::field("note", arrow::utf8())});
+  EXPECT_EQ(FirstSchemaDifference(*extra, *base), "the table has an extra column 'note' (string)");
+
+  auto not_null = arrow::schema({arrow::field("sat", arrow::utf8()), arrow::field("seq", arrow::int64(), false),
+                                 arrow::field("temp_c", arrow::float64())});
+  EXPECT_EQ(FirstSchemaDifference(*not_null, *base), "column 'seq' is not null in the table, expected nullable");
+
+  auto reordered = arrow::schema({arrow::field("seq", arrow::int64()), arrow::field("sat", arrow::utf8()),
+                                  arrow::field("temp_c", arrow::float64())});
+  EXPECT_EQ(FirstSchemaDifference(*reordered, *base),
+            "columns are in another order: the table has seq, sat, temp_c; expected sat, seq, temp_c");
+
+  auto nested_a = arrow::schema({arrow::field("pos", arrow::struct_({arrow::field("lat", arrow::float64())}))});
+  auto nested_b = arrow::schema({arrow::field("pos", arrow::struct_({arrow::field("lat", arrow::float64(), false)}))});
+  EXPECT_EQ(FirstSchemaDifference(*nested_a, *nested_b),
+            "column 'pos' is struct<lat:double> in the table, expected struct<lat:double> (nested nullability "
+            "differs)");
+}
+
 }  // namespace
 }  // namespace orbitlake::delta

@@ -195,6 +195,13 @@ Result<std::vector<AddedFile>> FilesAddedAfter(storage::Storage& storage, int64_
       return actions.status().WithContext("files added after version " + std::to_string(after_version) +
                                           " (commit " + std::to_string(v) + " is needed)");
     }
+    // Only appends: a commit that also removes data (DELETE, UPDATE, MERGE, overwrite)
+    // re-adds rows the reader has already seen.
+    const bool removes_data = std::any_of(actions->begin(), actions->end(), [](const Action& a) {
+      const auto* rm = std::get_if<RemoveFile>(&a);
+      return rm && rm->data_change;
+    });
+    if (removes_data) continue;
     for (auto& a : *actions) {
       if (auto* add = std::get_if<AddFile>(&a); add && add->data_change) out.push_back({v, std::move(*add)});
     }

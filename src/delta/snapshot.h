@@ -78,9 +78,10 @@ struct AddedFile {
   int64_t version = 0;
   AddFile add;
 };
-// Files added with dataChange=true by commits after `after_version` up to
+// Files added with dataChange=true by the appends after `after_version` up to
 // `until_version` (inclusive), oldest first: what a tailing/streaming reader consumes.
-// Removes and dataChange=false adds (compaction) are not appends and are skipped.
+// Commits that remove files with dataChange=true (DELETE, UPDATE, MERGE, overwrite) are
+// not appends and are skipped whole; dataChange=false adds (compaction) too.
 Result<std::vector<AddedFile>> FilesAddedAfter(storage::Storage& storage, int64_t after_version,
                                                int64_t until_version);
 

@@ -100,6 +100,16 @@ TEST(TableTest, OpenOrCreateChecksTheExistingSchema) {
   EXPECT_TRUE(again.ok());
   auto other = Table::OpenOrCreate(st, arrow::schema({arrow::field("x", arrow::int64()), arrow::field("date", arrow::date32())}), {});
   EXPECT_EQ(other.status().code(), StatusCode::kInvalidArgument);
+  // One line naming the table and the first differing column, not both schemas dumped.
+  EXPECT_EQ(other.status().message(), "table " + st->Describe("") +
+                                          " exists with another schema: column 'x' (long) is missing from the table");
+  auto retyped = SatelliteSchema()->SetField(2, arrow::field("seq", arrow::utf8())).ValueOrDie();
+  auto wrong_type = Table::OpenOrCreate(st, retyped, {});
+  ASSERT_EQ(wrong_type.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(wrong_type.status().message().find("column 'seq' is long in the table, expected string"),
+            std::string::npos)
+      << wrong_type.status().message();
+  EXPECT_EQ(wrong_type.status().message().find('\n'), std::string::npos);
   auto bad_part = Table::OpenOrCreate(std::make_shared<storage::MemoryStorage>(), SatelliteSchema(),
                                       {.partition_columns = {"lat"}});
   EXPECT_EQ(bad_part.status().code(), StatusCode::kUnsupported);

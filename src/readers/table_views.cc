@@ -5,41 +5,18 @@
 #include <arrow/api.h>
 #include <fmt/format.h>
 
+#include "delta/changes.h"
 #include "delta/reader.h"
+#include "delta/schema.h"
 #include "ingest/committer.h"
 
 namespace orbitlake::readers {
 namespace {
 
-// numRecords from an add's statistics JSON; nullopt when absent.
-std::optional<int64_t> NumRecords(const delta::AddFile& add) {
-  if (!add.stats) return std::nullopt;
-  auto j = nlohmann::json::parse(*add.stats, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j.contains("numRecords") || !j["numRecords"].is_number_integer()) return std::nullopt;
-  return j["numRecords"].get<int64_t>();
-}
-
 Result<TextTable> ToRows(const arrow::Table& t, const std::vector<std::string>& columns) {
   ORBIT_ASSIGN_OR_RETURN(TextTable rows, FromArrow(t, columns));
   SortRowsBy(t, kTimeColumn, &rows);
   return rows;
-}
-
-std::string TypeName(const arrow::DataType& t) {
-  switch (t.id()) {
-    case arrow::Type::STRING: case arrow::Type::LARGE_STRING: return "string";
-    case arrow::Type::INT8: return "byte";
-    case arrow::Type::INT16: return "short";
-    case arrow::Type::INT32: return "integer";
-    case arrow::Type::INT64: return "long";
-    case arrow::Type::FLOAT: return "float";
-    case arrow::Type::DOUBLE: return "double";
-    case arrow::Type::BOOL: return "boolean";
-    case arrow::Type::DATE32: return "date";
-    case arrow::Type::TIMESTAMP: return "timestamp";
-    case arrow::Type::BINARY: case arrow::Type::LARGE_BINARY: return "binary";
-    default: return t.ToString();
-  }
 }
 
 }  // namespace
@@ -67,52 +44,103 @@ Result<TextTable> TailRows(storage::Storage& storage, const delta::Snapshot& sna
   return rows;
 }
 
-Result<TextTable> RowsAddedAfter(storage::Storage& storage, const delta::Snapshot& snapshot, int64_t after_version,
-                                 const std::vector<std::string>& columns) {
-  ORBIT_ASSIGN_OR_RETURN(auto added, delta::FilesAddedAfter(storage, after_version, snapshot.version()));
-  std::vector<delta::AddFile> files;
-  for (auto& a : added) files.push_back(std::move(a.add));
-  ORBIT_ASSIGN_OR_RETURN(auto table, delta::ReadFiles(storage, snapshot, files));
-  return ToRows(*table, columns);
+namespace {
+
+Cell OptionalInt(const std::optional<int64_t>& v) { return v ? Cell::Int(*v) : Cell::Null(); }
+
+// The files live at `version` (empty before version 0), for the rows a later remove
+// takes away. An unreadable older state (log cleaned up) leaves them unknown.
+delta::FileSizes FilesAt(storage::Storage& storage, int64_t version) {
+  delta::FileSizes sizes;
+  if (version < 0) return sizes;
+  auto snap = delta::LoadSnapshot(storage, version);
+  if (!snap.ok()) return sizes;
+  for (const auto& [_, add] : snap->files()) sizes.Add(add);
+  return sizes;
+}
+
+}  // namespace
+
+Result<std::vector<FollowStep>> ChangesAfter(storage::Storage& storage, const delta::Snapshot& before,
+                                             const delta::Snapshot& after, const std::vector<std::string>& columns) {
+  delta::FileSizes live;
+  for (const auto& [_, add] : before.files()) live.Add(add);
+  std::vector<FollowStep> steps;
+  for (int64_t v = before.version() + 1; v <= after.version(); ++v) {
+    auto actions = delta::ReadCommit(storage, v);
+    if (!actions.ok()) return actions.status().WithContext("commit " + std::to_string(v));
+    FollowStep step{delta::SummarizeCommit(v, *actions, live), std::nullopt};
+    if (step.commit.IsAppend()) {
+      std::vector<delta::AddFile> files;
+      for (const auto& a : *actions) {
+        if (const auto* add = std::get_if<delta::AddFile>(&a); add && add->data_change) files.push_back(*add);
+      }
+      ORBIT_ASSIGN_OR_RETURN(auto table, delta::ReadFiles(storage, after, files));
+      ORBIT_ASSIGN_OR_RETURN(step.rows, ToRows(*table, columns));
+    }
+    live.Track(*actions);
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+std::string FollowText(const std::vector<FollowStep>& steps, Format format, const std::vector<size_t>& widths,
+                       std::string* announcements) {
+  std::string out;
+  for (const auto& step : steps) {
+    if (step.rows) {
+      out += Render(*step.rows, format, /*header=*/false, widths);
+      continue;
+    }
+    const std::string line = TerminalText(delta::DescribeChanges(step.commit)) + "\n";
+    if (format == Format::kTable) {
+      out += "-- " + line;
+    } else {
+      *announcements += line;
+    }
+  }
+  return out;
 }
 
 Result<TextTable> HistoryRows(storage::Storage& storage, std::optional<int64_t> limit) {
-  ORBIT_ASSIGN_OR_RETURN(auto history, delta::History(storage, limit));
+  const int64_t n = limit.value_or(kDefaultHistoryLimit);
+  if (n < 0) return Status::InvalidArgument("history: the limit must be >= 0 (0 = every commit)");
+  ORBIT_ASSIGN_OR_RETURN(auto history, delta::History(storage, n == 0 ? std::nullopt : std::optional(n)));
   TextTable t;
-  t.columns = {"version", "time", "operation", "files_added", "rows_added", "bytes_added"};
-  for (const auto& h : history) {
+  t.columns = {"version",    "time",         "operation",   "files_added",   "files_removed",
+               "rows_added", "rows_removed", "bytes_added", "bytes_removed", "metrics"};
+  if (history.empty()) return t;
+  // Oldest first, so that every remove finds the rows of the file it takes away.
+  delta::FileSizes live = FilesAt(storage, history.back().version - 1);
+  std::vector<std::vector<Cell>> rows;
+  for (auto h = history.rbegin(); h != history.rend(); ++h) {
     std::vector<Cell> row;
-    row.push_back(Cell::Int(h.version));
-    Cell time = Cell::String(IsoTimestampMicros(h.timestamp_ms * 1000, 3, 'T'));
-    time.short_text = IsoTimestampMicros(h.timestamp_ms * 1000, 3, ' ');
+    row.push_back(Cell::Int(h->version));
+    Cell time = Cell::String(IsoTimestampMicros(h->timestamp_ms * 1000, 3, 'T'));
+    time.short_text = IsoTimestampMicros(h->timestamp_ms * 1000, 3, ' ');
     row.push_back(std::move(time));
-    const auto& ci = h.commit_info;
+    const auto& ci = h->commit_info;
     row.push_back(ci.contains("operation") && ci["operation"].is_string() ? Cell::String(ci["operation"])
                                                                          : Cell::Null());
-    auto actions = delta::ReadCommit(storage, h.version);
-    if (!actions.ok()) {  // cleaned up after a checkpoint: only commitInfo is known
-      for (int i = 0; i < 3; ++i) row.push_back(Cell::Null());
-    } else {
-      int64_t files = 0, bytes = 0, rows = 0;
-      bool rows_known = true;
-      for (const auto& a : *actions) {
-        const auto* add = std::get_if<delta::AddFile>(&a);
-        if (!add || !add->data_change) continue;
-        ++files;
-        bytes += add->size;
-        auto n = NumRecords(*add);
-        if (n) {
-          rows += *n;
-        } else {
-          rows_known = false;
-        }
-      }
-      row.push_back(Cell::Int(files));
-      row.push_back(rows_known ? Cell::Int(rows) : Cell::Null());
-      row.push_back(Cell::Int(bytes));
+    ORBIT_ASSIGN_OR_RETURN(auto actions, delta::ReadCommit(storage, h->version));
+    const delta::CommitChanges c = delta::SummarizeCommit(h->version, actions, live);
+    live.Track(actions);
+    row.push_back(Cell::Int(c.files_added));
+    row.push_back(Cell::Int(c.files_removed));
+    row.push_back(OptionalInt(c.rows_added));
+    row.push_back(OptionalInt(c.rows_removed));
+    row.push_back(Cell::Int(c.bytes_added));
+    row.push_back(OptionalInt(c.bytes_removed));
+    nlohmann::json metrics = nlohmann::json::object();
+    std::string metrics_text;
+    for (const auto& [k, v] : c.metrics) {
+      metrics[k] = v;
+      metrics_text += (metrics_text.empty() ? "" : " ") + k + "=" + std::to_string(v);
     }
-    t.rows.push_back(std::move(row));
+    row.push_back(Cell::Json(metrics.dump(), metrics_text.empty() ? "-" : metrics_text));
+    rows.push_back(std::move(row));
   }
+  t.rows.assign(std::make_move_iterator(rows.rbegin()), std::make_move_iterator(rows.rend()));
   return t;
 }
 
@@ -131,7 +159,7 @@ Result<nlohmann::json> Describe(storage::Storage& storage, const delta::Snapshot
                                                  : json(nullptr);
   json schema = json::array();
   for (const auto& f : snapshot.schema()->fields()) {
-    schema.push_back({{"name", f->name()}, {"type", TypeName(*f->type())}, {"nullable", f->nullable()}});
+    schema.push_back({{"name", f->name()}, {"type", delta::DeltaTypeName(*f->type())}, {"nullable", f->nullable()}});
   }
   d["schema"] = schema;
   d["partition_columns"] = snapshot.partition_columns();
@@ -178,7 +206,8 @@ std::string Scalar(const nlohmann::json& v) {
 
 std::string DescribeText(const nlohmann::json& d) {
   std::string out;
-  auto kv = [&](std::string_view k, const std::string& v) { out += fmt::format("{:<18} {}\n", k, v); };
+  // Names, descriptions and configuration come from the log: escaped for the terminal.
+  auto kv = [&](std::string_view k, const std::string& v) { out += fmt::format("{:<18} {}\n", k, TerminalText(v)); };
   kv("table", Scalar(d["path"]));
   kv("version", Scalar(d["version"]));
   kv("id", Scalar(d["id"]));

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "delta/changes.h"
 #include "delta/snapshot.h"
 #include "readers/text_table.h"
 #include "storage/storage.h"
@@ -32,14 +33,36 @@ inline constexpr const char* kTimeColumn = "event_time";
 Result<TextTable> TailRows(storage::Storage& storage, const delta::Snapshot& snapshot, int64_t n,
                            const std::vector<std::string>& columns = {});
 
-// Rows appended by the commits after `after_version` up to `snapshot`'s version, oldest
-// first (for tail --follow).
-Result<TextTable> RowsAddedAfter(storage::Storage& storage, const delta::Snapshot& snapshot, int64_t after_version,
-                                 const std::vector<std::string>& columns = {});
+// What `tail --follow` shows for one commit: the rows of an append, or (rows nullopt)
+// the commit's summary for every other commit (DELETE, UPDATE, MERGE, OPTIMIZE,
+// overwrite, metadata changes), whose added files hold rows the reader has seen.
+struct FollowStep {
+  delta::CommitChanges commit;
+  std::optional<TextTable> rows;
+};
+// One step per commit after `before` up to `after`, oldest first; append rows are read
+// with `after`'s schema.
+Result<std::vector<FollowStep>> ChangesAfter(storage::Storage& storage, const delta::Snapshot& before,
+                                             const delta::Snapshot& after,
+                                             const std::vector<std::string>& columns = {});
+// The steps as output: append rows rendered without header (kTable with `widths`, so
+// they line up with the first page), and one line per other commit
+// (delta::DescribeChanges, terminal-safe). In kTable those lines go into the result as
+// "-- version 7 DELETE: ..."; in kCsv and kJson they are appended to `announcements`
+// instead (for stderr), so that the output stays valid CSV / JSON Lines.
+std::string FollowText(const std::vector<FollowStep>& steps, Format format, const std::vector<size_t>& widths,
+                       std::string* announcements);
 
-// One row per commit, newest first: version, time, operation, files_added, rows_added,
-// bytes_added (rows from the adds' numRecords statistics; null when unknown).
-// `limit`: the newest that many commits (all when nullopt).
+// `history` without a limit shows this many commits.
+inline constexpr int64_t kDefaultHistoryLimit = 20;
+
+// One row per commit, newest first: version, time, operation, files_added,
+// files_removed, rows_added, rows_removed, bytes_added, bytes_removed, metrics (see
+// delta::CommitChanges: files counted whether dataChange or not, rows and bytes of the
+// files added and removed, null when statistics are missing; metrics the key
+// operationMetrics, a JSON object, "k=v ..." in kTable).
+// `limit`: the newest that many commits; nullopt = kDefaultHistoryLimit, 0 = all;
+// InvalidArgument when negative.
 Result<TextTable> HistoryRows(storage::Storage& storage, std::optional<int64_t> limit = std::nullopt);
 
 // Everything `describe` shows, as one JSON object: path, version, created/last commit

@@ -2,7 +2,9 @@
 
 #include <arrow/api.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "delta/log_files.h"
 #include "delta/table.h"
 #include "support/satellite_batch.h"
 #include "storage/memory_storage.h"
@@ -39,12 +41,54 @@ TEST(TableViews, TailReturnsTheNewestRowsOldestFirst) {
   EXPECT_EQ(all->rows.size(), 6u);
 }
 
-TEST(TableViews, RowsAddedAfterAVersion) {
+TEST(TableViews, FollowPrintsAppendsAndAnnouncesEverythingElse) {
   auto s = KnownTable();
-  auto snap = *LoadForReading(*s, "mem");
-  auto rows = RowsAddedAfter(*s, snap, 1, {"seq"});
-  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-  EXPECT_EQ(Render(*rows, Format::kCsv, false), "3\n4\n5\n");
+  auto before = *LoadForReading(*s, "mem");
+  // v3: a DELETE-like rewrite by another tool: removes the first file, adds a copy of
+  // it. v4: a compaction (dataChange=false). v5: an append.
+  auto first = before.files().begin()->second;
+  delta::AddFile copy = first;
+  copy.path = "rewritten.parquet";
+  delta::RemoveFile rm;
+  rm.path = first.path;
+  rm.data_change = true;
+  delta::CommitInfo del;
+  del.json = {{"operation", "DELETE"}, {"operationMetrics", {{"num_deleted_rows", 0}, {"num_copied_rows", 3}}}};
+  ASSERT_TRUE(s->PutIfAbsent(delta::CommitPath(3), delta::SerializeCommit({copy, rm, del})).ok());
+  delta::AddFile compacted = copy;
+  compacted.path = "compacted.parquet";
+  compacted.data_change = false;
+  delta::RemoveFile rm_copy;
+  rm_copy.path = copy.path;
+  rm_copy.data_change = false;
+  delta::CommitInfo opt;
+  opt.json = {{"operation", "OPTIMIZE"}};
+  ASSERT_TRUE(s->PutIfAbsent(delta::CommitPath(4), delta::SerializeCommit({compacted, rm_copy, opt})).ok());
+  {
+    auto table = delta::Table::Open(s).value();
+    auto w = table->NewWriter();
+    ASSERT_TRUE(w->Write(*testing::SatelliteBatch(100, 2)).ok());
+    ASSERT_TRUE(table->Append({.adds = *w->Finish()}).ok());
+  }
+  auto after = *LoadForReading(*s, "mem");
+  ASSERT_EQ(after.version(), 5);
+  auto steps = ChangesAfter(*s, before, after, {"seq"});
+  ASSERT_TRUE(steps.ok()) << steps.status().ToString();
+  ASSERT_EQ(steps->size(), 3u);
+  EXPECT_FALSE((*steps)[0].rows);
+  EXPECT_FALSE((*steps)[1].rows);
+  ASSERT_TRUE((*steps)[2].rows);
+
+  std::string announcements;
+  EXPECT_EQ(FollowText(*steps, Format::kTable, {3}, &announcements),
+            "-- version 3 DELETE: 1 file added (3 rows), 1 file removed (3 rows); deleted_rows=0 copied_rows=3\n"
+            "-- version 4 OPTIMIZE: 1 file added (3 rows), 1 file removed (3 rows), data unchanged\n"
+            "100\n101\n");
+  EXPECT_EQ(announcements, "");
+  EXPECT_EQ(FollowText(*steps, Format::kJson, {}, &announcements), "{\"seq\":100}\n{\"seq\":101}\n");
+  EXPECT_EQ(announcements,
+            "version 3 DELETE: 1 file added (3 rows), 1 file removed (3 rows); deleted_rows=0 copied_rows=3\n"
+            "version 4 OPTIMIZE: 1 file added (3 rows), 1 file removed (3 rows), data unchanged\n");
 }
 
 TEST(TableViews, HistoryCountsRowsAndFilesPerCommit) {
@@ -53,9 +97,81 @@ TEST(TableViews, HistoryCountsRowsAndFilesPerCommit) {
   ASSERT_TRUE(h.ok()) << h.status().ToString();
   ASSERT_EQ(h->rows.size(), 3u);
   auto csv = Render(*h, Format::kCsv);
-  EXPECT_NE(csv.find("version,time,operation,files_added,rows_added,bytes_added\n2,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",WRITE,1,3,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",CREATE TABLE,0,0,0"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("version,time,operation,files_added,files_removed,rows_added,rows_removed,bytes_added,"
+                     "bytes_removed,metrics\n2,"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find(",WRITE,1,0,3,0,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",CREATE TABLE,0,0,0,0,0,0,{}\n"), std::string::npos) << csv;
+}
+
+TEST(TableViews, HistoryShowsWhatRewritesRemovedAndTheirMetrics) {
+  auto s = KnownTable();
+  auto snap = *LoadForReading(*s, "mem");
+  // v3 compacts both files into one (dataChange=false), v4 deletes part of it.
+  delta::AddFile big = snap.files().begin()->second;
+  big.path = "big.parquet";
+  big.data_change = false;
+  big.stats = R"({"numRecords":6})";
+  std::vector<delta::Action> optimize{big};
+  for (const auto& [path, add] : snap.files()) {
+    delta::RemoveFile rm;
+    rm.path = path;
+    rm.data_change = false;
+    optimize.push_back(rm);
+  }
+  delta::CommitInfo opt;
+  opt.json = {{"operation", "OPTIMIZE"}, {"operationMetrics", {{"numFilesAdded", 1}, {"numFilesRemoved", 2}}}};
+  optimize.push_back(opt);
+  ASSERT_TRUE(s->PutIfAbsent(delta::CommitPath(3), delta::SerializeCommit(optimize)).ok());
+  delta::AddFile kept = big;
+  kept.path = "kept.parquet";
+  kept.data_change = true;
+  kept.stats = R"({"numRecords":4})";
+  delta::RemoveFile rm_big;
+  rm_big.path = big.path;
+  delta::CommitInfo del;  // Spark writes metric values as strings
+  del.json = {{"operation", "DELETE"},
+              {"operationMetrics", {{"numRemovedFiles", "1"}, {"numDeletedRows", "2"}, {"numCopiedRows", "4"}}}};
+  ASSERT_TRUE(s->PutIfAbsent(delta::CommitPath(4), delta::SerializeCommit({kept, rm_big, del})).ok());
+
+  auto h = HistoryRows(*s, 2);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  ASSERT_EQ(h->rows.size(), 2u);
+  std::string json = Render(*h, Format::kJson);
+  auto del_row = nlohmann::json::parse(json.substr(0, json.find('\n')));
+  EXPECT_EQ(del_row["version"], 4);
+  EXPECT_EQ(del_row["files_added"], 1);
+  EXPECT_EQ(del_row["files_removed"], 1);
+  EXPECT_EQ(del_row["rows_added"], 4);
+  EXPECT_EQ(del_row["rows_removed"], 6);
+  EXPECT_EQ(del_row["metrics"], (nlohmann::json{{"deleted_rows", 2}, {"copied_rows", 4}}));
+  auto opt_row = nlohmann::json::parse(json.substr(json.find('\n') + 1));
+  EXPECT_EQ(opt_row["operation"], "OPTIMIZE");
+  EXPECT_EQ(opt_row["files_added"], 1);
+  EXPECT_EQ(opt_row["files_removed"], 2);
+  EXPECT_EQ(opt_row["rows_removed"], 6);  // the window starts at v3: v2's files are known
+  std::string table = Render(*h, Format::kTable);
+  EXPECT_NE(table.find("deleted_rows=2 copied_rows=4\n"), std::string::npos) << table;
+
+  EXPECT_EQ(HistoryRows(*s, 0)->rows.size(), 5u);  // 0 = every commit
+  EXPECT_EQ(HistoryRows(*s, -1).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(TableViews, HistoryDefaultsToTheNewest20Commits) {
+  auto s = KnownTable();
+  auto table = delta::Table::Open(s).value();
+  for (int i = 0; i < 20; ++i) {
+    auto w = table->NewWriter();
+    ASSERT_TRUE(w->Write(*testing::SatelliteBatch(10 + i, 1)).ok());
+    ASSERT_TRUE(table->Append({.adds = *w->Finish()}).ok());
+  }
+  auto h = HistoryRows(*s);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->rows.size(), static_cast<size_t>(kDefaultHistoryLimit));
+  EXPECT_EQ(h->rows.front()[0].text, "22");
+  EXPECT_EQ(h->rows.back()[0].text, "3");
+  EXPECT_EQ(HistoryRows(*s, 0)->rows.size(), 23u);
 }
 
 TEST(TableViews, DescribeShowsOffsetsPerPartition) {
@@ -75,6 +191,8 @@ TEST(TableViews, DescribeShowsOffsetsPerPartition) {
   EXPECT_NE(text.find("partitioned by     date"), std::string::npos) << text;
   EXPECT_NE(text.find("sat-data          1       4"), std::string::npos) << text;
   EXPECT_NE(DescribeCsv(*d).find("offset.orbitlake:sat-data:0,11\n"), std::string::npos);
+  (*d)["name"] = "evil\x1b[2J";  // another writer's table name reaches the terminal escaped
+  EXPECT_NE(DescribeText(*d).find("name               evil\\x1b[2J\n"), std::string::npos) << DescribeText(*d);
 }
 
 TEST(TableViews, NotADeltaTableSaysSo) {

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include <arrow/api.h>
+#include <arrow/util/base64.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -29,6 +30,166 @@ std::string Double(double v) {
   return fmt::format("{}", v);  // shortest round-trip form
 }
 
+Cell CellAt(const arrow::Array& a, int64_t i);
+
+// The UTF-8 sequence starting at s[i]: its length and code point, or 0 when the bytes
+// there are not valid UTF-8 (overlong forms, surrogates and values past U+10FFFF are
+// invalid too).
+size_t Utf8At(std::string_view s, size_t i, uint32_t* cp) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  size_t n;
+  uint32_t v, min;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2, v = c & 0x1F, min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3, v = c & 0x0F, min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4, v = c & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (b(k) & 0x3F);
+  }
+  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  *cp = v;
+  return n;
+}
+
+// C0 controls, DEL and the C1 controls (U+0080..U+009F): what a terminal may act on.
+bool IsControl(uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+
+// `s` with every invalid UTF-8 byte replaced by U+FFFD.
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    uint32_t cp;
+    size_t n = Utf8At(s, i, &cp);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+// Code points of valid UTF-8 text: the columns it takes in a terminal (wide East Asian
+// characters count one; good enough for alignment of telemetry).
+size_t DisplayWidth(std::string_view s) {
+  size_t w = 0;
+  for (unsigned char ch : s) w += (ch & 0xC0) != 0x80;
+  return w;
+}
+
+constexpr size_t kBinaryPreviewBytes = 8;
+
+std::string HexPreview(std::string_view bytes) {
+  std::string out = "0x";
+  for (size_t i = 0; i < bytes.size() && i < kBinaryPreviewBytes; ++i) {
+    out += fmt::format("{:02x}", static_cast<unsigned char>(bytes[i]));
+  }
+  if (bytes.size() > kBinaryPreviewBytes) out += fmt::format("\u2026 ({} bytes)", bytes.size());
+  return out;
+}
+
+Cell BinaryCell(std::string_view bytes) {
+  Cell c = Cell::String(arrow::util::base64_encode(bytes));
+  c.short_text = HexPreview(bytes);
+  return c;
+}
+
+std::string NumberJson(const std::string& text) {
+  // NaN and infinities are not JSON numbers.
+  return (text == "nan" || text == "inf" || text == "-inf") ? JsonString(text) : text;
+}
+
+template <typename ListArray>
+void AppendListJson(const ListArray& a, int64_t i, std::string* out);
+void AppendMapJson(const arrow::MapArray& a, int64_t i, std::string* out);
+
+// Value i of `a` as JSON text: what nested columns print in every format.
+void AppendJson(const arrow::Array& a, int64_t i, std::string* out) {
+  if (a.IsNull(i)) {
+    *out += "null";
+    return;
+  }
+  switch (a.type_id()) {
+    case arrow::Type::STRUCT: {
+      const auto& st = static_cast<const arrow::StructArray&>(a);
+      *out += '{';
+      for (int k = 0; k < st.num_fields(); ++k) {
+        if (k) *out += ',';
+        *out += JsonString(st.struct_type()->field(k)->name()) + ':';
+        AppendJson(*st.field(k), i, out);  // field() is sliced to the struct's offset
+      }
+      *out += '}';
+      return;
+    }
+    case arrow::Type::MAP: AppendMapJson(static_cast<const arrow::MapArray&>(a), i, out); return;
+    case arrow::Type::LIST: AppendListJson(static_cast<const arrow::ListArray&>(a), i, out); return;
+    case arrow::Type::LARGE_LIST: AppendListJson(static_cast<const arrow::LargeListArray&>(a), i, out); return;
+    case arrow::Type::FIXED_SIZE_LIST:
+      AppendListJson(static_cast<const arrow::FixedSizeListArray&>(a), i, out);
+      return;
+    default: break;
+  }
+  Cell c = CellAt(a, i);
+  switch (c.kind) {
+    case Cell::Kind::kNull: *out += "null"; break;
+    case Cell::Kind::kString: *out += JsonString(c.text); break;
+    case Cell::Kind::kNumber: *out += NumberJson(c.text); break;
+    case Cell::Kind::kBool:
+    case Cell::Kind::kJson: *out += c.text; break;
+  }
+}
+
+template <typename ListArray>
+void AppendListJson(const ListArray& a, int64_t i, std::string* out) {
+  *out += '[';
+  const auto& values = *a.values();
+  for (int64_t k = 0; k < a.value_length(i); ++k) {
+    if (k) *out += ',';
+    AppendJson(values, a.value_offset(i) + k, out);
+  }
+  *out += ']';
+}
+
+// Maps with string keys are objects ({"k":v}, keys in stored order); other maps are
+// arrays of {"key":k,"value":v}, since JSON object keys can only be strings.
+void AppendMapJson(const arrow::MapArray& a, int64_t i, std::string* out) {
+  const auto& keys = *a.keys();
+  const auto& items = *a.items();
+  const bool object = keys.type_id() == arrow::Type::STRING || keys.type_id() == arrow::Type::LARGE_STRING;
+  *out += object ? '{' : '[';
+  for (int64_t k = 0; k < a.value_length(i); ++k) {
+    const int64_t j = a.value_offset(i) + k;
+    if (k) *out += ',';
+    if (object) {
+      AppendJson(keys, j, out);
+      *out += ':';
+      AppendJson(items, j, out);
+    } else {
+      *out += "{\"key\":";
+      AppendJson(keys, j, out);
+      *out += ",\"value\":";
+      AppendJson(items, j, out);
+      *out += '}';
+    }
+  }
+  *out += object ? '}' : ']';
+}
+
 Cell CellAt(const arrow::Array& a, int64_t i) {
   if (a.IsNull(i)) return Cell::Null();
   switch (a.type_id()) {
@@ -37,11 +198,22 @@ Cell CellAt(const arrow::Array& a, int64_t i) {
     case arrow::Type::INT16: return Cell::Int(static_cast<const arrow::Int16Array&>(a).Value(i));
     case arrow::Type::INT32: return Cell::Int(static_cast<const arrow::Int32Array&>(a).Value(i));
     case arrow::Type::INT64: return Cell::Int(static_cast<const arrow::Int64Array&>(a).Value(i));
+    case arrow::Type::UINT8: return Cell::Int(static_cast<const arrow::UInt8Array&>(a).Value(i));
+    case arrow::Type::UINT16: return Cell::Int(static_cast<const arrow::UInt16Array&>(a).Value(i));
+    case arrow::Type::UINT32: return Cell::Int(static_cast<const arrow::UInt32Array&>(a).Value(i));
+    case arrow::Type::UINT64:
+      return Cell::Number(std::to_string(static_cast<const arrow::UInt64Array&>(a).Value(i)));
     case arrow::Type::FLOAT: return Cell::Number(Double(static_cast<const arrow::FloatArray&>(a).Value(i)));
     case arrow::Type::DOUBLE: return Cell::Number(Double(static_cast<const arrow::DoubleArray&>(a).Value(i)));
+    case arrow::Type::DECIMAL128:
+      return Cell::Number(static_cast<const arrow::Decimal128Array&>(a).FormatValue(i));
     case arrow::Type::STRING: return Cell::String(std::string(static_cast<const arrow::StringArray&>(a).GetView(i)));
     case arrow::Type::LARGE_STRING:
       return Cell::String(std::string(static_cast<const arrow::LargeStringArray&>(a).GetView(i)));
+    case arrow::Type::BINARY: return BinaryCell(static_cast<const arrow::BinaryArray&>(a).GetView(i));
+    case arrow::Type::LARGE_BINARY: return BinaryCell(static_cast<const arrow::LargeBinaryArray&>(a).GetView(i));
+    case arrow::Type::FIXED_SIZE_BINARY:
+      return BinaryCell(static_cast<const arrow::FixedSizeBinaryArray&>(a).GetView(i));
     case arrow::Type::DATE32:
       return Cell::String(ingest::DayToIsoDate(static_cast<const arrow::Date32Array&>(a).Value(i)));
     case arrow::Type::TIMESTAMP: {
@@ -50,6 +222,15 @@ Cell CellAt(const arrow::Array& a, int64_t i) {
       Cell c = Cell::String(IsoTimestampMicros(us, 6, 'T'));
       c.short_text = IsoTimestampMicros(us, 3, ' ');
       return c;
+    }
+    case arrow::Type::STRUCT:
+    case arrow::Type::LIST:
+    case arrow::Type::LARGE_LIST:
+    case arrow::Type::FIXED_SIZE_LIST:
+    case arrow::Type::MAP: {
+      std::string json;
+      AppendJson(a, i, &json);
+      return Cell::Json(std::move(json));
     }
     default: {
       auto s = a.GetScalar(i);
@@ -136,21 +317,20 @@ void SortRowsBy(const arrow::Table& table, const std::string& column, TextTable*
 
 std::vector<size_t> ColumnWidths(const TextTable& t) {
   std::vector<size_t> w;
-  for (const auto& c : t.columns) w.push_back(c.size());
+  for (const auto& c : t.columns) w.push_back(DisplayWidth(TerminalText(c)));
   for (const auto& row : t.rows) {
-    for (size_t c = 0; c < row.size() && c < w.size(); ++c) {
-      const Cell& cell = row[c];
-      size_t n = cell.kind == Cell::Kind::kNull ? 4 : (cell.short_text.empty() ? cell.text : cell.short_text).size();
-      w[c] = std::max(w[c], n);
-    }
+    for (size_t c = 0; c < row.size() && c < w.size(); ++c) w[c] = std::max(w[c], DisplayWidth(TableText(row[c])));
   }
   return w;
 }
 
 std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string valid = ValidUtf8(s);
+  bool quote = false;
+  for (unsigned char ch : valid) quote |= ch == ',' || ch == '"' || ch < 0x20 || ch == 0x7F;
+  if (!quote) return valid;
   std::string out = "\"";
-  for (char ch : s) {
+  for (char ch : valid) {
     if (ch == '"') out += '"';
     out += ch;
   }
@@ -159,22 +339,65 @@ std::string CsvField(std::string_view s) {
 
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
-  for (unsigned char ch : s) {
-    switch (ch) {
+  for (size_t i = 0; i < s.size();) {
+    uint32_t cp;
+    const size_t n = Utf8At(s, i, &cp);
+    if (n == 0) {  // not UTF-8: JSON text cannot carry the byte
+      out += "\\ufffd";
+      ++i;
+      continue;
+    }
+    switch (cp) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (ch < 0x20) {
-          out += fmt::format("\\u{:04x}", ch);
+        // Controls, and the line/paragraph separators JavaScript does not accept raw.
+        if (IsControl(cp) || cp == 0x2028 || cp == 0x2029) {
+          out += fmt::format("\\u{:04x}", cp);
         } else {
-          out += static_cast<char>(ch);
+          out.append(s.substr(i, n));
         }
     }
+    i += n;
   }
   return out + "\"";
+}
+
+std::string TerminalText(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    uint32_t cp;
+    const size_t n = Utf8At(s, i, &cp);
+    if (n == 0) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(s[i]));
+      ++i;
+      continue;
+    }
+    if (cp == '\n') {
+      out += "\\n";
+    } else if (cp == '\r') {
+      out += "\\r";
+    } else if (cp == '\t') {
+      out += "\\t";
+    } else if (cp < 0x80 && IsControl(cp)) {
+      out += fmt::format("\\x{:02x}", cp);
+    } else if (IsControl(cp)) {
+      out += fmt::format("\\u{:04x}", cp);
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
+std::string TableText(const Cell& c) {
+  if (c.kind == Cell::Kind::kNull) return "null";
+  return TerminalText(c.short_text.empty() ? c.text : c.short_text);
 }
 
 std::string Render(const TextTable& t, Format format, bool header, std::vector<size_t> widths) {
@@ -186,11 +409,13 @@ std::string Render(const TextTable& t, Format format, bool header, std::vector<s
         std::string l;
         for (size_t c = 0; c < t.columns.size(); ++c) {
           std::string s = cell_text(c);
+          // Padded by display width (fmt would count bytes of escaped text differently).
+          std::string pad(widths[c] > DisplayWidth(s) ? widths[c] - DisplayWidth(s) : 0, ' ');
           if (c > 0) l += "  ";
           if (right(c)) {
-            l += fmt::format("{:>{}}", s, widths[c]);
+            l += pad + s;
           } else if (c + 1 < t.columns.size()) {
-            l += fmt::format("{:<{}}", s, widths[c]);
+            l += s + pad;
           } else {
             l += s;
           }
@@ -208,15 +433,9 @@ std::string Render(const TextTable& t, Format format, bool header, std::vector<s
           }
         }
       }
-      if (header) line([&](size_t c) { return t.columns[c]; }, [&](size_t c) { return bool(numeric[c]); });
+      if (header) line([&](size_t c) { return TerminalText(t.columns[c]); }, [&](size_t c) { return bool(numeric[c]); });
       for (const auto& row : t.rows) {
-        line(
-            [&](size_t c) {
-              const Cell& x = row[c];
-              if (x.kind == Cell::Kind::kNull) return std::string("null");
-              return x.short_text.empty() ? x.text : x.short_text;
-            },
-            [&](size_t c) { return bool(numeric[c]); });
+        line([&](size_t c) { return TableText(row[c]); }, [&](size_t c) { return bool(numeric[c]); });
       }
       break;
     }
@@ -242,11 +461,9 @@ std::string Render(const TextTable& t, Format format, bool header, std::vector<s
           switch (x.kind) {
             case Cell::Kind::kNull: l += "null"; break;
             case Cell::Kind::kString: l += JsonString(x.text); break;
-            case Cell::Kind::kNumber:
-              // NaN and infinities are not JSON numbers.
-              l += (x.text == "nan" || x.text == "inf" || x.text == "-inf") ? JsonString(x.text) : x.text;
-              break;
-            case Cell::Kind::kBool: l += x.text; break;
+            case Cell::Kind::kNumber: l += NumberJson(x.text); break;
+            case Cell::Kind::kBool:
+            case Cell::Kind::kJson: l += x.text; break;
           }
         }
         out += l + "}\n";

@@ -135,15 +135,18 @@ def test_tail_follow_prints_new_commits(orbitlake_bin, brokers, tmp_path):
 
 def test_history(orbitlake_bin, known_table):
     table = known_table[0]
-    rows = [json.loads(line) for line in reader(orbitlake_bin, "history", table, "--format", "json").stdout.splitlines()]
+    rows = [json.loads(line) for line in
+            reader(orbitlake_bin, "history", table, "-n", 0, "--format", "json").stdout.splitlines()]
     dt = DeltaTable(str(table))
     assert [r["version"] for r in rows] == list(range(dt.version(), -1, -1))
     assert rows[-1]["operation"] == "CREATE TABLE" and rows[-1]["rows_added"] == 0
     assert all(r["operation"] == "STREAMING UPDATE" and r["files_added"] >= 1 for r in rows[:-1])
     assert sum(r["rows_added"] for r in rows) == 100
     assert sum(r["files_added"] for r in rows) == len(dt.file_uris())
-    text = reader(orbitlake_bin, "history", table).stdout.splitlines()
-    assert text[0].split() == ["version", "time", "operation", "files_added", "rows_added", "bytes_added"]
+    assert all(r["files_removed"] == 0 and r["rows_removed"] == 0 for r in rows)  # appends only
+    text = reader(orbitlake_bin, "history", table, "-n", 0).stdout.splitlines()
+    assert text[0].split() == ["version", "time", "operation", "files_added", "files_removed", "rows_added",
+                               "rows_removed", "bytes_added", "bytes_removed", "metrics"]
     assert "CREATE TABLE" in text[-1]
 
 

@@ -7,16 +7,18 @@ timestamp) once.
 """
 import json
 import os
+import re
 import signal
 import struct
 import subprocess
 import time
 
 import flatbuffers
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
-from deltalake import DeltaTable
+from deltalake import DeltaTable, write_deltalake
 
 INTERVAL = "1s"
 
@@ -337,3 +339,21 @@ def test_metrics_endpoint_serves_prometheus_text(orbitlake_bin, brokers, unique,
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
     assert proc.returncode == 0
+
+
+def test_a_table_of_another_schema_is_refused_in_one_line_naming_the_column(orbitlake_bin, brokers, unique,
+                                                                            tmp_path):
+    """Another tool's table at --table: one line naming the table and the first differing
+    column, not both schemas dumped (it was 25 lines)."""
+    table = tmp_path / "theirs"
+    write_deltalake(table, pa.table({"satellite": pa.array(["a"]), "sequence": pa.array(["1"]),
+                                     "note": pa.array(["x"])}))
+    out = run(ingest_args(orbitlake_bin, brokers, unique("schema"), table, unique("g"), "--until-caught-up"),
+              timeout=120, check=False)
+    assert out.returncode == 1
+    errors = [line for line in out.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1, out.stderr
+    assert re.search(f"table {re.escape(str(table))}/? exists with another schema: column 'sequence' is string in "
+                     "the table, expected long$", errors[0]), out.stderr
+    # Every line is one of orbitlake's own (prefixed) messages: no schema dump continues it.
+    assert all(line.startswith("orbitlake") for line in out.stderr.splitlines()), out.stderr
