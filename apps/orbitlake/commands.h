@@ -71,7 +71,7 @@ CLI::Validator LocalFolder();
 // options read) and the precedence: command line > config file > environment >
 // default. And makes only the chosen command read the environment: CLI11 would apply
 // (and check) variables for every command, so ORBITLAKE_TOPIC=a,b, fine for ingest,
-// would fail `orbitlake ingest` through produce's one-topic check.
+// would fail `orbitlake ingest` (or `orbitlake` alone) through produce's one-topic check.
 void SetUpOptionSources(CLI::App& root);
 
 // Prints "orbitlake <cmd>: error: <status>" to stderr and returns kExitError.

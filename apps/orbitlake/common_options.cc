@@ -202,19 +202,20 @@ int Fail(const std::string& command, const Status& status) {
 
 void SetUpOptionSources(CLI::App& root) {
   for (CLI::App* sub : root.get_subcommands({})) {
-    // Runs when `sub` is the command being parsed, before the config file and the
-    // environment are applied: the other commands stop reading the environment.
-    sub->preparse_callback([&root, sub](size_t) {
-      for (CLI::App* other : root.get_subcommands({})) {
-        if (other == sub) continue;
-        for (CLI::Option* opt : other->get_options()) opt->envname("");
-      }
-    });
+    std::vector<std::pair<CLI::Option*, std::string>> variables;
     std::string env;
-    for (const CLI::Option* opt : sub->get_options()) {
+    for (CLI::Option* opt : sub->get_options()) {
       if (opt->get_envname().empty()) continue;
+      variables.emplace_back(opt, opt->get_envname());
       env += fmt::format("\n  {:<18} {}", opt->get_envname(), opt->get_name());
     }
+    // CLI11 applies (and checks) the variables of every command, chosen or not: each
+    // command gets its own back only when it is the one being parsed (this callback runs
+    // before the config file and the environment are applied).
+    for (auto& variable : variables) variable.first->envname("");
+    sub->preparse_callback([variables](size_t) {
+      for (const auto& [opt, name] : variables) opt->envname(name);
+    });
     const std::string name = sub->get_name();
     std::string text = fmt::format(
         "Options may also come from a config file, 'orbitlake --config FILE {0} ...': TOML, its\n"

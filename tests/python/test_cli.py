@@ -72,6 +72,8 @@ def test_bad_values_are_one_line_usage_errors(orbitlake_bin, tmp_path, args, say
 def test_no_or_unknown_command_is_a_usage_error(orbitlake_bin):
     assert_usage_error(run([orbitlake_bin]), None, "a command is required", "ingest")
     assert_usage_error(run([orbitlake_bin, "ingset"]), None, "unknown command 'ingset'")
+    # The variables are read by the chosen command only: one no command accepts is no reason.
+    assert_usage_error(run([orbitlake_bin], env={"ORBITLAKE_TOPIC": "a,b"}), None, "a command is required")
 
 
 def test_help_lists_exit_codes_environment_and_precedence(orbitlake_bin):
