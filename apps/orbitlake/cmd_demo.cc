@@ -103,7 +103,7 @@ int RunDemoCommand(DemoFlags& f) {
       });
   if (!r.ok()) return Fail("demo", r.status());
   PrintSummary(*r);
-  if (r->interrupted) return 130;
+  if (r->interrupted) return kExitInterrupted;
   return r->all_committed ? kExitOk : kExitDataLoss;
 }
 
@@ -124,19 +124,26 @@ void AddDemoCommand(CLI::App& root, RunFn& run) {
       "figures into <data-dir>/figures. Safe to run again (appends, no duplicates) and to interrupt.");
   AddKafkaOptions(sub, &f->kafka);
   sub->get_option("--brokers")->each([f](const std::string&) { f->options.brokers_given = true; });
-  sub->add_option("--data-dir", o.data_dir, "Folder for samples, tables, figures")->capture_default_str();
-  sub->add_option("-t,--topic", o.topic, "Topic")->capture_default_str();
+  sub->add_option("--data-dir", o.data_dir, "Folder for samples, tables, figures (a path or file:// URI)")
+      ->capture_default_str()
+      ->transform(LocalFolder());
+  AddTopicOption(sub, &o.topic, "Topic");
   sub->add_option("--partitions", o.partitions, "Partitions when creating the topic")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000));
+      ->check(IntegerIn(1, 1000));
   sub->add_option("-n,--satellites", o.satellites, "Satellites (sample files)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000));
-  sub->add_option("-r,--rows", o.rows, "Rows per satellite")->capture_default_str()->check(CLI::Range(1, 100'000'000));
-  sub->add_option("--sleep", f->sleep, "Random pause MIN..MAX between one satellite's events")->capture_default_str();
-  sub->add_option("-i,--interval", f->interval, "The ingester's micro-batch interval")->capture_default_str();
+      ->check(IntegerIn(1, 1000));
+  sub->add_option("-r,--rows", o.rows, "Rows per satellite")->capture_default_str()->check(IntegerIn(1, 100'000'000));
+  sub->add_option("--sleep", f->sleep, "Random pause MIN..MAX between one satellite's events")
+      ->capture_default_str()
+      ->check(SleepRangeValidator());
+  sub->add_option("-i,--interval", f->interval, "The ingester's micro-batch interval")
+      ->capture_default_str()
+      ->check(DurationIn(std::chrono::milliseconds(1), std::chrono::hours(24)));
   sub->add_option("--commit-timeout", f->commit_timeout_s, "Seconds to wait for the last commits after producing")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntegerIn(1, 86'400));
   sub->add_option("--kafka-script", o.kafka_script, "scripts/kafka, to start a local broker ('' never starts one)")
       ->capture_default_str();
   sub->add_option("--python", o.python, "Python with matplotlib and deltalake, for the figures")

@@ -1,5 +1,6 @@
 // orbitlake generate: simulated satellite sample files (one CSV per satellite).
 #include <chrono>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -73,14 +74,16 @@ void AddGenerateCommand(CLI::App& root, RunFn& run) {
   auto& o = flags->options;
   sub->add_option("-n,--satellites", o.satellites, "Number of satellites (one file each)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100'000));
-  sub->add_option("-r,--rows", o.rows, "Rows per satellite")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+      ->check(IntegerIn(1, 100'000));
+  sub->add_option("-r,--rows", o.rows, "Rows per satellite")->capture_default_str()->check(IntegerIn(1, int64_t{1} << 40));
   sub->add_option("-o,--out", o.out_dir, "Output folder (created if missing)")->capture_default_str();
-  sub->add_option("-s,--seed", o.seed, "Random seed: the same seed gives byte-identical files")->capture_default_str();
+  sub->add_option("-s,--seed", o.seed, "Random seed: the same seed gives byte-identical files")
+      ->capture_default_str()
+      ->check(UnsignedIn(0, std::numeric_limits<uint64_t>::max()));
   sub->add_flag("-f,--force", o.force, "Overwrite existing sample files");
   sub->add_option("--threads", o.threads, "Files written in parallel (0 = one per core)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 256));
+      ->check(IntegerIn(0, 256));
   sub->callback([flags, &run] { run = [flags] { return RunGenerateCommand(*flags); }; });
 }
 

@@ -10,10 +10,17 @@
 #include "metrics/metrics.h"
 #include "common/duration.h"
 #include "storage/fault_storage.h"
-#include "storage/local_storage.h"
+#include "storage/table_uri.h"
 
 namespace orbitlake::cli {
 namespace {
+
+// Ranges of the numeric options (checked when the command line is parsed).
+constexpr std::chrono::milliseconds kIngestMinDuration{1};
+constexpr std::chrono::hours kIngestMaxDuration{24};  // ParseDuration's own limit
+constexpr int64_t kMaxBatchRows = 100'000'000;     // ~3 GB of Parquet: beyond that memory is the limit
+constexpr int64_t kMinBatchBytes = int64_t{1} << 20;  // 1 MiB: below it every row group closes a batch
+constexpr int64_t kMaxBatchBytes = int64_t{64} << 30;
 
 struct IngestFlags {
   KafkaFlags kafka;
@@ -30,12 +37,13 @@ struct IngestFlags {
   std::vector<std::string> inject_crash;  // fault rules for crash tests (hidden)
 };
 
-// The table's storage; with --inject-crash rules, wrapped so a rule kills the process
-// with SIGKILL at that exact point (tests of crash safety through the real binary).
-Result<std::shared_ptr<storage::Storage>> TableStorage(const std::string& path,
+// The table's storage (its URI was checked when parsed); with --inject-crash rules,
+// wrapped so a rule kills the process with SIGKILL at that exact point (tests of crash
+// safety through the real binary).
+Result<std::shared_ptr<storage::Storage>> TableStorage(const std::string& uri,
                                                        const std::vector<std::string>& rules) {
-  auto base = std::make_shared<storage::LocalStorage>(path);
-  if (rules.empty()) return std::shared_ptr<storage::Storage>(base);
+  ORBIT_ASSIGN_OR_RETURN(std::shared_ptr<storage::Storage> base, storage::OpenTableStorage(uri));
+  if (rules.empty()) return base;
   auto faulty = std::shared_ptr<storage::FaultStorage>(new storage::FaultStorage(base.get(), /*kill_process=*/true),
                                                        [base](storage::FaultStorage* p) { delete p; });
   for (const auto& text : rules) {
@@ -78,7 +86,9 @@ int RunIngestCommand(IngestFlags& f) {
   auto table = TableStorage(f.table, f.inject_crash);
   if (!table.ok()) return Fail("ingest", table.status().WithContext("--inject-crash"));
   o.table = *table;
-  o.quarantine = std::make_shared<storage::LocalStorage>(f.quarantine);
+  auto quarantine = storage::OpenTableStorage(f.quarantine);
+  if (!quarantine.ok()) return Fail("ingest", quarantine.status().WithContext("--quarantine-table"));
+  o.quarantine = *quarantine;
 
   metrics::Registry registry;
   registry
@@ -141,18 +151,10 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
       "ingest",
       "Consume Kafka topics in micro-batches into a Delta Lake table (Parquet/Snappy), exactly once.\n"
       "Offsets live in the table (one txn per partition), so a restart resumes where the last commit\n"
-      "stopped; bad messages go to a quarantine table. Ctrl-C commits what is held and exits.\n"
-      "Options may also come from a config file (--config FILE, TOML, under an [ingest] section, keys\n"
-      "are the long option names) or the environment (ORBITLAKE_BROKERS, ORBITLAKE_TOPIC,\n"
-      "ORBITLAKE_GROUP, ORBITLAKE_TABLE): command line > config file > environment > default.");
+      "stopped; bad messages go to a quarantine table. Ctrl-C commits what is held and exits.");
   AddKafkaOptions(sub, &f->kafka);
-  sub->get_option("--brokers")->envname("ORBITLAKE_BROKERS");
-  sub->add_option("-t,--topic", f->options.topics, "Topic(s) to consume, repeatable")
-      ->capture_default_str()
-      ->envname("ORBITLAKE_TOPIC");
-  sub->add_option("-g,--group", f->options.group_id, "Kafka consumer group; ingesters in one group share partitions")
-      ->capture_default_str()
-      ->envname("ORBITLAKE_GROUP");
+  AddTopicsOption(sub, &f->options.topics, "Topic(s) to consume");
+  AddGroupOption(sub, &f->options.group_id, "Kafka consumer group; ingesters in one group share partitions");
   sub->add_option("--app-id", f->options.app_id,
                   "Names this pipeline's offsets in the table (txn appId <app-id>:<topic>:<partition>)")
       ->capture_default_str();
@@ -163,20 +165,27 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "Topic (repeatable) whose partitions restart at their earliest offset when they end below the "
                   "offsets the table holds (the topic was deleted and recreated); recorded in the table's log")
       ->delimiter(',');
-  sub->add_option("--table", f->table, "Delta table folder (created on first use)")
+  sub->add_option("--table", f->table, "Delta table: a folder or file:// URI (created on first use)")
       ->capture_default_str()
-      ->envname("ORBITLAKE_TABLE");
-  sub->add_option("--quarantine-table", f->quarantine, "Table for bad messages (default: <table>-quarantine)");
+      ->envname("ORBITLAKE_TABLE")
+      ->check(TableLocation());
+  sub->add_option("--quarantine-table", f->quarantine, "Table for bad messages (default: <table>-quarantine)")
+      ->check(TableLocation());
   sub->add_option("-i,--interval", f->interval, "Micro-batch interval: a batch commits at most this long after its "
                                                "first row, even if no more messages arrive (e.g. 1s, 500ms)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(DurationIn(kIngestMinDuration, kIngestMaxDuration));
   sub->add_option("--startup-timeout", f->startup_timeout,
                   "Give up at start when Kafka does not answer within this time (later outages are waited out)")
-      ->capture_default_str();
-  sub->add_option("--max-rows", f->options.batch.max_rows, "Close a batch at this many rows")->capture_default_str();
+      ->capture_default_str()
+      ->check(DurationIn(kIngestMinDuration, kIngestMaxDuration));
+  sub->add_option("--max-rows", f->options.batch.max_rows, "Close a batch at this many rows")
+      ->capture_default_str()
+      ->check(IntegerIn(1, kMaxBatchRows));
   sub->add_option("--max-bytes", f->options.batch.max_bytes,
                   "Close a batch when its Parquet output reaches this many compressed bytes")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(IntegerIn(kMinBatchBytes, kMaxBatchBytes));
   sub->add_option("--partition-by", f->partition_by, "Partition a new table by event 'date' (UTC) or 'none'")
       ->capture_default_str()
       ->check(CLI::IsMember({"date", "none"}));

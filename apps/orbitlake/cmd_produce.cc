@@ -25,8 +25,8 @@ constexpr const char* kProduceHelp =
     "between the events of each satellite (live-like data); --rate caps the total.\n"
     "\n"
     "Delivery: idempotent producer, acks=all; every event must be acknowledged. Exit codes:\n"
-    "0 all acknowledged; 1 error (bad row, unreachable broker, ...); 2 some events were not\n"
-    "acknowledged. A bad row stops the run (after flushing what was sent) unless\n"
+    "0 all acknowledged; 1 error (bad row, unreachable broker, ...); 2 usage error; 3 some\n"
+    "events were not acknowledged. A bad row stops the run (after flushing what was sent) unless\n"
     "--skip-bad-rows, which skips, counts and lists them. Ctrl-C stops reading, flushes\n"
     "what is in flight and prints the summary.\n"
     "\n"
@@ -137,31 +137,33 @@ void AddProduceCommand(CLI::App& root, RunFn& run) {
   sub->add_option("-d,--samples", o.samples_dir, "Folder of the sample files (every *.csv is a satellite)")
       ->capture_default_str();
   AddKafkaOptions(sub, &flags->kafka);
-  sub->add_option("-t,--topic", o.topic, "Topic to publish to")->capture_default_str();
+  AddTopicOption(sub, &o.topic, "Topic to publish to");
   sub->add_option("--partitions", o.partitions, "Partitions when creating a missing topic (0: never create it)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 10'000));
+      ->check(IntegerIn(0, 10'000));
   sub->add_option("--sleep", flags->sleep,
                   "Random pause MIN..MAX between the events of each satellite, e.g. 5ms..50ms "
-                  "(units ns, us, ms, s; one value = fixed pause). Default: none");
+                  "(units ns, us, ms, s; one value = fixed pause). Default: none")
+      ->check(SleepRangeValidator());
   sub->add_option("--rate", o.rate, "Cap on total events per second (0 = no cap)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(NumberIn(0, 1e9));
   auto* repeat = sub->add_option("--repeat", o.repeat,
                                  "Passes over the files; replays get fresh timestamps and continuing "
                                  "sequence numbers")
                      ->capture_default_str()
-                     ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+                     ->check(IntegerIn(1, int64_t{1} << 40));
   sub->add_flag("--loop", flags->loop, "Replay the files until Ctrl-C (SIGINT/SIGTERM)")->excludes(repeat);
   sub->add_option("--delivery-timeout", flags->delivery_timeout,
                   "How long an event is retried (e.g. while the broker restarts) before it counts as "
                   "not acknowledged (librdkafka message.timeout.ms)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(DurationIn(std::chrono::milliseconds(1), std::chrono::hours(24)));
   sub->add_flag("--skip-bad-rows", o.skip_bad_rows,
                 "Skip bad CSV rows (counted and listed) instead of stopping at the first one");
   sub->add_option("--threads", o.threads, "Reader threads (0 = one per core, at most one per file)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 1024));
+      ->check(IntegerIn(0, 1024));
   sub->add_flag("--json", flags->json, "Print the summary as one JSON object on stdout");
   sub->callback([flags, &run] { run = [flags] { return RunProduceCommand(*flags); }; });
 }

@@ -8,10 +8,13 @@
 #include "common/signals.h"
 #include "common/duration.h"
 #include "readers/table_views.h"
-#include "storage/local_storage.h"
+#include "storage/table_uri.h"
 
 namespace orbitlake::cli {
 namespace {
+
+// Rows or commits a reader prints at most (-n).
+constexpr int64_t kMaxRows = 1'000'000'000;
 
 struct ReaderFlags {
   std::string table;
@@ -24,7 +27,7 @@ struct ReaderFlags {
 };
 
 void AddCommon(CLI::App* sub, ReaderFlags* f) {
-  sub->add_option("table", f->table, "Delta table folder")->required();
+  sub->add_option("table", f->table, "Delta table: a folder or file:// URI")->required()->check(TableLocation());
   sub->add_option("--format", f->format, "Output: table (aligned, for people), csv, or json (JSON Lines)")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "csv", "json"}));
@@ -37,7 +40,9 @@ void Out(const std::string& s) {
 
 int RunTail(ReaderFlags& f) {
   auto format = *readers::ParseFormat(f.format);
-  storage::LocalStorage storage(f.table);
+  auto opened = storage::OpenTableStorage(f.table);
+  if (!opened.ok()) return Fail("tail", opened.status());
+  storage::Storage& storage = **opened;
   auto snap = readers::LoadForReading(storage, f.table);
   if (!snap.ok()) return Fail("tail", snap.status());
   auto rows = readers::TailRows(storage, *snap, f.rows, f.columns);
@@ -69,7 +74,9 @@ int RunTail(ReaderFlags& f) {
 
 int RunHistory(ReaderFlags& f) {
   auto format = *readers::ParseFormat(f.format);
-  storage::LocalStorage storage(f.table);
+  auto opened = storage::OpenTableStorage(f.table);
+  if (!opened.ok()) return Fail("history", opened.status());
+  storage::Storage& storage = **opened;
   auto snap = readers::LoadForReading(storage, f.table);
   if (!snap.ok()) return Fail("history", snap.status());
   auto rows = readers::HistoryRows(storage, f.limit);
@@ -80,7 +87,9 @@ int RunHistory(ReaderFlags& f) {
 
 int RunDescribe(ReaderFlags& f) {
   auto format = *readers::ParseFormat(f.format);
-  storage::LocalStorage storage(f.table);
+  auto opened = storage::OpenTableStorage(f.table);
+  if (!opened.ok()) return Fail("describe", opened.status());
+  storage::Storage& storage = **opened;
   auto snap = readers::LoadForReading(storage, f.table);
   if (!snap.ok()) return Fail("describe", snap.status());
   auto d = readers::Describe(storage, *snap, f.table);
@@ -104,9 +113,13 @@ void AddReaderCommands(CLI::App& root, RunFn& run) {
                 "commit (DELETE, UPDATE, MERGE, OPTIMIZE, overwrite) is announced in one line instead\n"
                 "(on stderr with --format csv/json).");
     AddCommon(sub, f.get());
-    sub->add_option("-n,--rows", f->rows, "Rows to show")->capture_default_str()->check(CLI::NonNegativeNumber);
+    sub->add_option("-n,--rows", f->rows, "Rows to show (0: none, e.g. with --follow)")
+        ->capture_default_str()
+        ->check(IntegerIn(0, kMaxRows));
     sub->add_flag("-f,--follow", f->follow, "Print new rows as commits arrive");
-    sub->add_option("--poll", f->poll, "How often --follow looks for new commits")->capture_default_str();
+    sub->add_option("--poll", f->poll, "How often --follow looks for new commits")
+        ->capture_default_str()
+        ->check(DurationIn(std::chrono::milliseconds(10), std::chrono::hours(24)));
     sub->add_option("-c,--columns", f->columns, "Only these columns, in this order (comma-separated)")
         ->delimiter(',');
     sub->callback([f, &run] { run = [f] { return RunTail(*f); }; });
@@ -117,7 +130,7 @@ void AddReaderCommands(CLI::App& root, RunFn& run) {
         "history", "One line per commit of a Delta table, newest first: version, time, operation,\n"
                    "files, rows and bytes added and removed, and the operation's key metrics.");
     AddCommon(sub, f.get());
-    sub->add_option("-n,--limit", f->limit, "Only the newest N commits (default 20; 0 = all)");
+    sub->add_option("-n,--limit", f->limit, "Only the newest N commits (default 20; 0 = all)")->check(IntegerIn(0, kMaxRows));
     sub->callback([f, &run] { run = [f] { return RunHistory(*f); }; });
   }
   {

@@ -50,14 +50,18 @@ void AddSmokeCommand(CLI::App& root, RunFn& run) {
       "Check the Kafka -> Parquet path end to end: produce N messages, consume them back,\n"
       "verify each arrived exactly once, and write them to a Snappy Parquet file.");
   AddKafkaOptions(sub, &flags->kafka);
-  sub->add_option("-t,--topic", flags->options.topic, "Topic to use (created if missing)")->capture_default_str();
+  // Not from ORBITLAKE_TOPIC: that names the telemetry topic, which test messages must not reach.
+  AddTopicOption(sub, &flags->options.topic, "Topic to use (created if missing; a scratch topic)",
+                 /*from_env=*/false);
   sub->add_option("--partitions", flags->options.partitions, "Partitions when creating the topic")
       ->capture_default_str()
-      ->check(CLI::Range(1, 10'000));
+      ->check(IntegerIn(1, 10'000));
   sub->add_option("-n,--messages", flags->options.messages, "Messages to send")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100'000'000));
-  sub->add_option("-o,--out", flags->options.out_dir, "Folder for the Parquet file")->capture_default_str();
+      ->check(IntegerIn(1, 100'000'000));
+  sub->add_option("-o,--out", flags->options.out_dir, "Folder for the Parquet file (a path or file:// URI)")
+      ->capture_default_str()
+      ->transform(LocalFolder());
   sub->add_flag("--json", flags->json, "Print the report as one JSON object on stdout");
   sub->callback([flags, &run] { run = [flags] { return RunSmokeCommand(*flags); }; });
 }

@@ -3,8 +3,11 @@
 // after parsing. Bodies return the process exit code.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -15,13 +18,16 @@ namespace orbitlake::cli {
 
 using RunFn = std::function<int()>;
 
-// Exit codes shared by all subcommands.
+// Exit codes shared by all subcommands (listed in `orbitlake --help` and the README).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;       // the operation failed (message printed)
-inline constexpr int kExitDataLoss = 2;    // it ran, but data was lost or not acknowledged
+inline constexpr int kExitError = 1;        // the operation failed (message printed)
+inline constexpr int kExitUsage = 2;        // bad command line or config file: nothing ran
+inline constexpr int kExitDataLoss = 3;     // it ran, but data was not acknowledged / committed
+inline constexpr int kExitInterrupted = 130;  // stopped by Ctrl-C before it finished (demo)
 
 // --brokers and -X key=value (repeatable), the Kafka options every Kafka-facing
-// subcommand shares. The -X strings are parsed into `client` by ApplyKafkaProperties().
+// subcommand shares. --brokers also reads ORBITLAKE_BROKERS. The -X strings are parsed
+// into `client` by ApplyKafkaProperties().
 struct KafkaFlags {
   kafka::ClientOptions client;
   std::vector<std::string> properties;
@@ -29,6 +35,44 @@ struct KafkaFlags {
 void AddKafkaOptions(CLI::App* sub, KafkaFlags* flags);
 // InvalidArgument for a malformed -X.
 Status ApplyKafkaProperties(KafkaFlags* flags);
+
+// -t/--topic for a command that uses one topic: reads ORBITLAKE_TOPIC when `from_env`;
+// a list ("a,b") is refused, and so is a name Kafka would refuse.
+CLI::Option* AddTopicOption(CLI::App* sub, std::string* topic, const std::string& help, bool from_env = true);
+// -t/--topic for a command that takes several: repeatable, and comma lists are split
+// wherever they come from (-t a,b, a config array or string, ORBITLAKE_TOPIC=a,b).
+CLI::Option* AddTopicsOption(CLI::App* sub, std::vector<std::string>* topics, const std::string& help);
+// -g/--group, also from ORBITLAKE_GROUP.
+CLI::Option* AddGroupOption(CLI::App* sub, std::string* group, const std::string& help);
+
+// Parse-time checks for option values: each refuses with one line naming the range,
+// e.g. "--max-rows: must be an integer from 1 to 100000000, got '0'" (CLI11 prefixes
+// the option). The pure Check* functions are what they run (unit-tested).
+Status CheckInteger(std::string_view text, int64_t min, int64_t max);
+Status CheckUnsigned(std::string_view text, uint64_t min, uint64_t max);
+Status CheckNumber(std::string_view text, double min, double max);  // finite only
+Status CheckDuration(std::string_view text, std::chrono::nanoseconds min, std::chrono::nanoseconds max);
+Status CheckSleepRange(std::string_view text);
+Status CheckTopicName(std::string_view text);
+CLI::Validator IntegerIn(int64_t min, int64_t max);
+CLI::Validator UnsignedIn(uint64_t min, uint64_t max);
+CLI::Validator NumberIn(double min, double max);
+CLI::Validator DurationIn(std::chrono::nanoseconds min, std::chrono::nanoseconds max);
+CLI::Validator SleepRangeValidator();
+// A table location (storage::ParseTableUri: a local path or file:// URI; no other
+// scheme, never empty). The value is kept as written; open it with OpenTableStorage.
+CLI::Validator TableLocation();
+// A local folder given like a table location (a path or a file:// URI); the value is
+// replaced by the local path, so add it with ->transform(), not ->check().
+CLI::Validator LocalFolder();
+
+// Call after all subcommands are added. Adds to every subcommand's --help where its
+// options may also come from (its config file section, the environment variables its
+// options read) and the precedence: command line > config file > environment >
+// default. And makes only the chosen command read the environment: CLI11 would apply
+// (and check) variables for every command, so ORBITLAKE_TOPIC=a,b, fine for ingest,
+// would fail `orbitlake ingest` (or `orbitlake` alone) through produce's one-topic check.
+void SetUpOptionSources(CLI::App& root);
 
 // Prints "orbitlake <cmd>: error: <status>" to stderr and returns kExitError.
 int Fail(const std::string& command, const Status& status);

@@ -1,0 +1,111 @@
+#include "storage/table_uri.h"
+
+#include <cctype>
+
+#include "storage/local_storage.h"
+
+namespace orbitlake::storage {
+namespace {
+
+constexpr std::string_view kSupported = "use a local path or a file:// URI such as file:///abs/path";
+
+bool IsSchemeChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
+}
+
+// The scheme of "<scheme>:..." (RFC 3986, at least two characters), or empty.
+std::string_view SchemeOf(std::string_view uri) {
+  size_t colon = uri.find(':');
+  if (colon == std::string_view::npos || colon < 2) return {};
+  if (std::isalpha(static_cast<unsigned char>(uri[0])) == 0) return {};
+  for (size_t i = 1; i < colon; ++i) {
+    if (!IsSchemeChar(uri[i])) return {};
+  }
+  return uri.substr(0, colon);
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<std::string> PercentDecode(std::string_view uri, std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '%') {
+      out += path[i];
+      continue;
+    }
+    const bool complete = i + 2 < path.size();
+    const int hi = complete ? HexValue(path[i + 1]) : -1;
+    const int lo = complete ? HexValue(path[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      return Status::InvalidArgument("table URI '" + std::string(uri) + "': bad percent escape at '" +
+                                     std::string(path.substr(i, 3)) + "'");
+    }
+    char c = static_cast<char>(hi * 16 + lo);
+    if (c == '\0') return Status::InvalidArgument("table URI '" + std::string(uri) + "': %00 in the path");
+    out += c;
+    i += 2;
+  }
+  return out;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+Result<TableLocation> ParseTableUri(std::string_view uri) {
+  if (uri.empty()) {
+    return Status::InvalidArgument("table path is empty (" + std::string(kSupported) + ")");
+  }
+  std::string_view scheme = SchemeOf(uri);
+  if (scheme.empty()) return TableLocation{"file", std::string(uri)};
+  const std::string quoted = "'" + std::string(uri) + "'";
+  if (Lower(scheme) != "file") {
+    return Status::Unsupported("table URI scheme '" + std::string(scheme) + "' in " + quoted +
+                               " is not supported (" + std::string(kSupported) +
+                               "; object stores such as S3 are not supported yet)");
+  }
+  std::string_view rest = uri.substr(scheme.size() + 1);
+  if (rest.find_first_of("?#") != std::string_view::npos) {
+    return Status::InvalidArgument("table URI " + quoted + " has a query or fragment ('?', '#'); " +
+                                   "percent-encode them in the path (%3F, %23)");
+  }
+  std::string_view path;
+  if (rest.starts_with("//")) {
+    // file://host/path: the host must be empty or localhost.
+    std::string_view authority_and_path = rest.substr(2);
+    size_t slash = authority_and_path.find('/');
+    std::string_view host = authority_and_path.substr(0, slash);
+    if (!host.empty() && Lower(host) != "localhost") {
+      return Status::Unsupported("table URI " + quoted + " names the remote host '" + std::string(host) +
+                                 "' (" + std::string(kSupported) + ")");
+    }
+    if (slash == std::string_view::npos) {
+      return Status::InvalidArgument("table URI " + quoted + " has no path (" + std::string(kSupported) + ")");
+    }
+    path = authority_and_path.substr(slash);
+  } else if (rest.starts_with("/")) {
+    path = rest;  // file:/abs/path
+  } else {
+    return Status::InvalidArgument("table URI " + quoted + " has a relative path; file URIs are absolute (" +
+                                   std::string(kSupported) + ")");
+  }
+  ORBIT_ASSIGN_OR_RETURN(std::string decoded, PercentDecode(uri, path));
+  return TableLocation{"file", std::move(decoded)};
+}
+
+Result<std::shared_ptr<Storage>> OpenTableStorage(std::string_view uri) {
+  ORBIT_ASSIGN_OR_RETURN(TableLocation location, ParseTableUri(uri));
+  return std::shared_ptr<Storage>(std::make_shared<LocalStorage>(location.path));
+}
+
+}  // namespace orbitlake::storage
