@@ -522,6 +522,18 @@ Result<IngestSummary> Ingester::Run() {
   started_ = std::chrono::steady_clock::now();
   if (!o_.table || !o_.quarantine) return Status::InvalidArgument("ingest needs a table and a quarantine table");
   ORBIT_RETURN_IF_ERROR(CheckAppId());
+  // The tables first (local, cheap: a table of another schema is refused before Kafka
+  // is asked anything), then Kafka.
+  CommitterOptions co;
+  co.table = o_.table;
+  co.quarantine = o_.quarantine;
+  co.app_id = o_.app_id;
+  co.partition_columns = o_.partition_columns;
+  co.table_options.parquet.row_group_rows = o_.row_group_rows;
+  co.latency_histogram = metrics_.latency_seconds;
+  ORBIT_ASSIGN_OR_RETURN(committer_, Committer::Start(co, RawTableSchema(),
+                                                      [this](const CommitResult& r) { OnCommit(r); }));
+
   // Fail fast, naming the servers, when Kafka cannot be reached at all; once running,
   // broker outages are waited out (librdkafka reconnects).
   for (const auto& topic : o_.topics) {
@@ -536,16 +548,6 @@ Result<IngestSummary> Ingester::Run() {
       return n.status();
     }
   }
-  CommitterOptions co;
-  co.table = o_.table;
-  co.quarantine = o_.quarantine;
-  co.app_id = o_.app_id;
-  co.partition_columns = o_.partition_columns;
-  co.table_options.parquet.row_group_rows = o_.row_group_rows;
-  co.latency_histogram = metrics_.latency_seconds;
-  ORBIT_ASSIGN_OR_RETURN(committer_, Committer::Start(co, RawTableSchema(),
-                                                      [this](const CommitResult& r) { OnCommit(r); }));
-
   kafka::ConsumerOptions ko;
   ko.client = o_.client;
   ko.group_id = o_.group_id;
