@@ -73,7 +73,7 @@ ConfigDocument Parsed(std::string_view text) {
   return doc.ok() ? *doc : ConfigDocument{};
 }
 
-TEST(ParseConfigTomlTest, ReadsTheSubsetWithLines) {
+TEST(ParseConfigTomlTest, ReadsSectionsAndValuesWithLinesInFileOrder) {
   auto doc = Parsed(
       "# orbitlake\n"
       "\n"
@@ -109,7 +109,7 @@ TEST(ParseConfigTomlTest, ReadsTheSubsetWithLines) {
   EXPECT_EQ(e[2].values[0].kind, ConfigValue::Kind::kInteger);
   EXPECT_EQ(e[2].values[0].text, "1000");
   EXPECT_EQ(e[3].values[0].kind, ConfigValue::Kind::kFloat);
-  EXPECT_EQ(e[3].values[0].text, "2.5e3");
+  EXPECT_EQ(e[3].values[0].text, "2500");
   EXPECT_EQ(e[4].values[0].kind, ConfigValue::Kind::kBoolean);
   EXPECT_EQ(e[5].values[0].text, "C:\\raw");
   EXPECT_EQ(e[6].values[0].text, "tab\there \xC3\xA9 \"q\"");
@@ -123,31 +123,28 @@ TEST(ParseConfigTomlTest, SyntaxErrorsNameFileAndLine) {
     const char* says;
   };
   for (const Case& c : {
-           Case{"[ingest]\nuntil_caught_up\n", "f.toml:2: expected '=' after key 'until_caught_up'"},
-           Case{"[ingest]\ninterval = 5s\n", "f.toml:2: '5s' is not a TOML value for key 'interval'"},
-           Case{"[ingest]\nbrokers = \"k:1\n", "f.toml:2: the string of 'brokers' is not closed"},
-           Case{"[ingest]\nbrokers = 'k:1\n", "f.toml:2: the string of 'brokers' is not closed"},
+           Case{"[ingest]\nuntil_caught_up\n", "f.toml:2:16: Error while parsing key-value pair: expected '='"},
+           Case{"[ingest]\ninterval = 5s\n", "f.toml:2:13: "},
+           Case{"[ingest]\nbrokers = \"k:1\n", "f.toml:2:15: Error while parsing string"},
+           Case{"[ingest]\nbrokers = 'k:1\n", "f.toml:2:15: Error while parsing literal string"},
            Case{"brokers = \"k:1\"\n", "f.toml:1: key 'brokers' is outside a [command] section"},
-           Case{"[ingest]\na = 1\n\na = 2\n", "f.toml:4: key 'a' appears twice in [ingest] (first on line 2)"},
-           Case{"[ingest]\n[tail]\n[ingest]\n", "f.toml:3: section [ingest] appears twice (first on line 1)"},
-           Case{"[[ingest]]\n", "f.toml:1: arrays of tables"},
-           Case{"[ingest.x]\n", "f.toml:1: dotted section names"},
-           Case{"[ingest\n", "f.toml:1: expected ']' after [ingest"},
-           Case{"[ingest] x\n", "f.toml:1: unexpected 'x' after [ingest]"},
-           Case{"[ingest]\na.b = 1\n", "f.toml:2: dotted keys"},
-           Case{"[ingest]\n\"a\" = 1\n", "f.toml:2: quoted keys"},
-           Case{"[ingest]\na = {b = 1}\n", "f.toml:2: inline tables"},
-           Case{"[ingest]\na = [[1]]\n", "f.toml:2: nested arrays"},
-           Case{"[ingest]\na = [1,\n2\n", "f.toml:2: the array of 'a' is never closed"},
-           Case{"[ingest]\na = [1 2]\n", "f.toml:2: expected ',' or ']' in the array of 'a'"},
-           Case{"[ingest]\na = 1 2\n", "f.toml:2: unexpected '2' after the value of 'a'"},
-           Case{"[ingest]\na =\n", "f.toml:2: key 'a' has no value"},
-           Case{"[ingest]\na = \"\"\"x\"\"\"\n", "f.toml:2: multi-line strings"},
-           Case{"[ingest]\na = \"\\q\"\n", "f.toml:2: unknown escape '\\q'"},
-           Case{"[ingest]\na = 01\n", "f.toml:2: '01' is not a TOML value"},
-           Case{"[ingest]\na = 1__0\n", "f.toml:2: '1__0' is not a TOML value"},
-           Case{"[ingest]\na = True\n", "f.toml:2: 'True' is not a TOML value"},
-           Case{"[ingest]\n= 1\n", "f.toml:2: expected a key"},
+           Case{"[ingest]\na = 1\n\na = 2\n", "f.toml:4:5: Error while parsing key-value pair: cannot redefine existing"},
+           Case{"[ingest]\n[tail]\n[ingest]\n", "f.toml:3:1: Error while parsing table header: cannot redefine"},
+           Case{"[[ingest]]\n", "f.toml:1: [[ingest]]: arrays of tables are not sections"},
+           Case{"[ingest.x]\n", "f.toml:1: 'x' in [ingest] is a table: option values are"},
+           Case{"[ingest\n", "f.toml:1:8: Error while parsing table header: expected ']'"},
+           Case{"[ingest] x\n", "f.toml:1:10: Error while parsing table header"},
+           Case{"[ingest]\na.b = 1\n", "f.toml:2: 'a' in [ingest] is a table"},
+           Case{"[ingest]\na = {b = 1}\n", "f.toml:2: 'a' in [ingest] is a table"},
+           Case{"[ingest]\na = [[1]]\n", "f.toml:2: the array of 'a' in [ingest] holds an array"},
+           Case{"[ingest]\na = 1979-05-27\n", "f.toml:2: 'a' in [ingest] is a date"},
+           Case{"[ingest]\na = [1,\n2\n", "f.toml:3:"},
+           Case{"[ingest]\na = 1 2\n", "f.toml:2:7: "},
+           Case{"[ingest]\na =\n", "f.toml:2:4: "},
+           Case{"[ingest]\na = \"\\q\"\n", "f.toml:2:"},
+           Case{"[ingest]\na = 01\n", "f.toml:2:"},
+           Case{"[ingest]\na = True\n", "f.toml:2:"},
+           Case{"[ingest]\n= 1\n", "f.toml:2:1: "},
        }) {
     auto doc = ParseConfigToml(c.text, "f.toml");
     ASSERT_FALSE(doc.ok()) << c.text;

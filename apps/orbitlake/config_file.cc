@@ -11,304 +11,33 @@
 #include <system_error>
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 namespace orbitlake::cli {
 namespace {
 
-bool IsBareKeyChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
-// What a character looks like in a message.
-std::string Shown(char c) {
-  if (c == '\n') return "end of line";
-  if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return fmt::format("byte 0x{:02x}", static_cast<int>(c));
-  return fmt::format("'{}'", c);
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
+// What a TOML node is, in a message.
+std::string_view KindName(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "a value";
   }
 }
 
-class Parser {
- public:
-  Parser(std::string_view text, std::string_view name) : t_(text), name_(name) {
-    if (t_.starts_with("\xEF\xBB\xBF")) pos_ = 3;  // UTF-8 byte order mark
-  }
+// One scalar as the text CLI11 receives; nullopt for tables, arrays, dates and times.
+std::optional<ConfigValue> Scalar(const toml::node& n) {
+  if (auto s = n.as_string()) return ConfigValue{ConfigValue::Kind::kString, s->get()};
+  if (auto i = n.as_integer()) return ConfigValue{ConfigValue::Kind::kInteger, std::to_string(i->get())};
+  if (auto f = n.as_floating_point()) return ConfigValue{ConfigValue::Kind::kFloat, fmt::format("{}", f->get())};
+  if (auto b = n.as_boolean()) return ConfigValue{ConfigValue::Kind::kBoolean, b->get() ? "true" : "false"};
+  return std::nullopt;
+}
 
-  Result<ConfigDocument> Parse() {
-    ConfigDocument doc;
-    std::map<std::string, int> section_lines;
-    std::map<std::pair<std::string, std::string>, int> key_lines;
-    std::string section;
-    while (true) {
-      SkipSpaces();
-      if (AtEnd()) break;
-      const char c = Peek();
-      if (c == '\n' || c == '\r' || c == '#') {
-        ORBIT_RETURN_IF_ERROR(ExpectLineEnd("a comment"));
-        continue;
-      }
-      if (c == '[') {
-        ORBIT_ASSIGN_OR_RETURN(section, SectionHeader());
-        if (auto it = section_lines.find(section); it != section_lines.end()) {
-          return Error(fmt::format("section [{}] appears twice (first on line {})", section, it->second));
-        }
-        section_lines[section] = line_;
-        doc.sections.push_back({section, line_});
-        ORBIT_RETURN_IF_ERROR(ExpectLineEnd("[" + section + "]"));
-        continue;
-      }
-      ConfigEntry entry;
-      entry.line = line_;
-      ORBIT_ASSIGN_OR_RETURN(entry.key, Key());
-      if (section.empty()) {
-        return Error(fmt::format("key '{}' is outside a [command] section (e.g. put it under [ingest])", entry.key));
-      }
-      SkipSpaces();
-      if (Peek() == '.') return Error(fmt::format("dotted keys ('{}.') are not supported", entry.key));
-      if (Peek() != '=') return Error(fmt::format("expected '=' after key '{}', got {}", entry.key, Shown(Peek())));
-      ++pos_;
-      SkipSpaces();
-      if (AtEnd() || Peek() == '\n' || Peek() == '\r' || Peek() == '#') {
-        return Error(fmt::format("key '{}' has no value", entry.key));
-      }
-      if (Peek() == '[') {
-        entry.array = true;
-        ORBIT_ASSIGN_OR_RETURN(entry.values, Array(entry.key));
-      } else {
-        ORBIT_ASSIGN_OR_RETURN(ConfigValue v, Value(entry.key));
-        entry.values.push_back(std::move(v));
-      }
-      ORBIT_RETURN_IF_ERROR(ExpectLineEnd("the value of '" + entry.key + "'"));
-      entry.section = section;
-      auto [it, inserted] = key_lines.emplace(std::make_pair(section, entry.key), entry.line);
-      if (!inserted) {
-        return ErrorAt(entry.line, fmt::format("key '{}' appears twice in [{}] (first on line {})", entry.key, section,
-                                               it->second));
-      }
-      doc.entries.push_back(std::move(entry));
-    }
-    return doc;
-  }
-
- private:
-  bool AtEnd() const { return pos_ >= t_.size(); }
-  char Peek(size_t ahead = 0) const { return pos_ + ahead < t_.size() ? t_[pos_ + ahead] : '\n'; }
-
-  Status ErrorAt(int line, const std::string& what) const {
-    return Status::InvalidArgument(fmt::format("{}:{}: {}", name_, line, what));
-  }
-  Status Error(const std::string& what) const { return ErrorAt(line_, what); }
-
-  void SkipSpaces() {
-    while (!AtEnd() && (t_[pos_] == ' ' || t_[pos_] == '\t')) ++pos_;
-  }
-
-  // Optional spaces and comment, then the end of the line (or of the file).
-  Status ExpectLineEnd(const std::string& after) {
-    SkipSpaces();
-    if (!AtEnd() && t_[pos_] == '#') {
-      while (!AtEnd() && t_[pos_] != '\n' && t_[pos_] != '\r') ++pos_;
-    }
-    if (AtEnd()) return Status::OK();
-    if (t_[pos_] == '\r' && Peek(1) == '\n') ++pos_;
-    if (t_[pos_] != '\n') return Error(fmt::format("unexpected {} after {}", Shown(t_[pos_]), after));
-    ++pos_;
-    ++line_;
-    return Status::OK();
-  }
-
-  // Spaces, comments and line ends, inside an array.
-  void SkipBlank() {
-    while (!AtEnd()) {
-      const char c = t_[pos_];
-      if (c == ' ' || c == '\t' || c == '\r') {
-        ++pos_;
-      } else if (c == '\n') {
-        ++pos_;
-        ++line_;
-      } else if (c == '#') {
-        while (!AtEnd() && t_[pos_] != '\n') ++pos_;
-      } else {
-        break;
-      }
-    }
-  }
-
-  Result<std::string> BareKey(const char* what, const char* expected) {
-    const size_t start = pos_;
-    while (!AtEnd() && IsBareKeyChar(t_[pos_])) ++pos_;
-    if (pos_ == start) {
-      const char c = Peek();
-      if (c == '"' || c == '\'') return Error(fmt::format("quoted {}s are not supported", what));
-      return Error(fmt::format("expected {}, got {}", expected, Shown(c)));
-    }
-    return std::string(t_.substr(start, pos_ - start));
-  }
-
-  Result<std::string> Key() {
-    return BareKey("key", "a key (letters, digits, '-', '_'), a [section] or a comment");
-  }
-
-  Result<std::string> SectionHeader() {
-    ++pos_;  // '['
-    if (Peek() == '[') return Error("arrays of tables ([[...]]) are not supported; use one [command] section");
-    SkipSpaces();
-    ORBIT_ASSIGN_OR_RETURN(std::string name, BareKey("section name", "a section name"));
-    SkipSpaces();
-    if (Peek() == '.') return Error(fmt::format("dotted section names ([{}.]) are not supported", name));
-    if (Peek() != ']') return Error(fmt::format("expected ']' after [{}, got {}", name, Shown(Peek())));
-    ++pos_;
-    return name;
-  }
-
-  Result<std::vector<ConfigValue>> Array(const std::string& key) {
-    const int start_line = line_;
-    ++pos_;  // '['
-    std::vector<ConfigValue> values;
-    while (true) {
-      SkipBlank();
-      if (AtEnd()) return ErrorAt(start_line, fmt::format("the array of '{}' is never closed with ']'", key));
-      if (Peek() == ']') break;
-      if (Peek() == '[') return Error(fmt::format("nested arrays are not supported (key '{}')", key));
-      ORBIT_ASSIGN_OR_RETURN(ConfigValue v, Value(key));
-      values.push_back(std::move(v));
-      SkipBlank();
-      if (AtEnd()) return ErrorAt(start_line, fmt::format("the array of '{}' is never closed with ']'", key));
-      if (Peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (Peek() != ']') {
-        return Error(fmt::format("expected ',' or ']' in the array of '{}', got {}", key, Shown(Peek())));
-      }
-    }
-    ++pos_;  // ']'
-    return values;
-  }
-
-  Result<ConfigValue> Value(const std::string& key) {
-    const char c = Peek();
-    if (c == '"') return BasicString(key);
-    if (c == '\'') return LiteralString(key);
-    if (c == '{') return Error(fmt::format("inline tables are not supported (key '{}')", key));
-    // A bare token: a number or a boolean (anything else is refused below).
-    const size_t start = pos_;
-    while (!AtEnd()) {
-      const char d = t_[pos_];
-      if (d == ' ' || d == '\t' || d == ',' || d == ']' || d == '#' || d == '\n' || d == '\r') break;
-      ++pos_;
-    }
-    const std::string token(t_.substr(start, pos_ - start));
-    if (token == "true" || token == "false") return ConfigValue{ConfigValue::Kind::kBoolean, token};
-    static const std::regex kInteger("[+-]?(0|[1-9](_?[0-9])*)");
-    static const std::regex kFloat(
-        "[+-]?(0|[1-9](_?[0-9])*)((\\.[0-9](_?[0-9])*)([eE][+-]?[0-9](_?[0-9])*)?|[eE][+-]?[0-9](_?[0-9])*)"
-        "|[+-]?(inf|nan)");
-    auto number = [&](ConfigValue::Kind kind) {
-      std::string text;
-      for (char d : token) {
-        if (d != '_') text += d;
-      }
-      if (text.starts_with('+')) text.erase(0, 1);
-      return ConfigValue{kind, text};
-    };
-    if (std::regex_match(token, kInteger)) return number(ConfigValue::Kind::kInteger);
-    if (std::regex_match(token, kFloat)) return number(ConfigValue::Kind::kFloat);
-    return Error(fmt::format("'{}' is not a TOML value for key '{}' (strings are quoted: {} = \"{}\")", token, key,
-                             key, token));
-  }
-
-  Result<ConfigValue> BasicString(const std::string& key) {
-    if (Peek(1) == '"' && Peek(2) == '"') {
-      return Error(fmt::format("multi-line strings (\"\"\") are not supported (key '{}')", key));
-    }
-    ++pos_;
-    std::string out;
-    while (true) {
-      if (AtEnd() || t_[pos_] == '\n' || t_[pos_] == '\r') {
-        return Error(fmt::format("the string of '{}' is not closed with '\"' on its line", key));
-      }
-      const char c = t_[pos_++];
-      if (c == '"') break;
-      if (c != '\\') {
-        if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
-          return Error(fmt::format("control character {} in the string of '{}'", Shown(c), key));
-        }
-        out += c;
-        continue;
-      }
-      const char e = Peek();
-      ++pos_;
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case 'b': out += '\b'; break;
-        case 't': out += '\t'; break;
-        case 'n': out += '\n'; break;
-        case 'f': out += '\f'; break;
-        case 'r': out += '\r'; break;
-        case 'u':
-        case 'U': {
-          const size_t digits = e == 'u' ? 4 : 8;
-          uint32_t cp = 0;
-          for (size_t i = 0; i < digits; ++i) {
-            const char h = Peek();
-            int v = (h >= '0' && h <= '9') ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10
-                                                      : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
-            if (v < 0) return Error(fmt::format("bad \\{} escape in the string of '{}'", e, key));
-            cp = cp * 16 + static_cast<uint32_t>(v);
-            ++pos_;
-          }
-          if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return Error(fmt::format("\\{} escape of an invalid code point in the string of '{}'", e, key));
-          }
-          AppendUtf8(out, cp);
-          break;
-        }
-        default:
-          return Error(fmt::format("unknown escape '\\{}' in the string of '{}' (write \\\\ for a backslash)",
-                                   e == '\n' ? ' ' : e, key));
-      }
-    }
-    return ConfigValue{ConfigValue::Kind::kString, std::move(out)};
-  }
-
-  Result<ConfigValue> LiteralString(const std::string& key) {
-    if (Peek(1) == '\'' && Peek(2) == '\'') {
-      return Error(fmt::format("multi-line strings (''') are not supported (key '{}')", key));
-    }
-    ++pos_;
-    const size_t start = pos_;
-    while (!AtEnd() && t_[pos_] != '\'' && t_[pos_] != '\n' && t_[pos_] != '\r') ++pos_;
-    if (AtEnd() || t_[pos_] != '\'') {
-      return Error(fmt::format("the string of '{}' is not closed with \"'\" on its line", key));
-    }
-    std::string out(t_.substr(start, pos_ - start));
-    ++pos_;
-    return ConfigValue{ConfigValue::Kind::kString, std::move(out)};
-  }
-
-  std::string_view t_;
-  std::string_view name_;
-  size_t pos_ = 0;
-  int line_ = 1;
-};
+int LineOf(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
 
 // The option a config key sets, looked up the way CLI11 applies it: the long name, a
 // one-letter short name, or a positional's name.
@@ -386,7 +115,69 @@ class StrictConfig final : public CLI::Config {
 }  // namespace
 
 Result<ConfigDocument> ParseConfigToml(std::string_view text, std::string_view name) {
-  return Parser(text, name).Parse();
+  auto error = [&](int line, const std::string& what) {
+    return Status::InvalidArgument(fmt::format("{}:{}: {}", name, line, what));
+  };
+  toml::table root;
+  try {
+    root = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    // toml++ says what and where; the line itself shows which key it is about.
+    const auto line = e.source().begin.line;
+    std::string_view rest = text;
+    for (toml::source_index i = 1; i < line && !rest.empty(); ++i) {
+      const size_t nl = rest.find('\n');
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    }
+    std::string quoted(rest.substr(0, rest.find('\n')));
+    while (!quoted.empty() && (quoted.back() == '\r' || quoted.back() == ' ')) quoted.pop_back();
+    if (quoted.size() > 60) quoted = quoted.substr(0, 57) + "...";
+    return Status::InvalidArgument(fmt::format("{}:{}:{}: {} (in: {})", name, line, e.source().begin.column,
+                                               e.description(), quoted));
+  }
+  ConfigDocument doc;
+  for (const auto& [section_key, section_node] : root) {
+    const std::string section(section_key.str());
+    const toml::table* table = section_node.as_table();
+    if (table == nullptr) {
+      const int line = static_cast<int>(section_key.source().begin.line);
+      if (section_node.is_array_of_tables()) {
+        return error(line, fmt::format("[[{}]]: arrays of tables are not sections; write [{}]", section, section));
+      }
+      return error(line, fmt::format("key '{}' is outside a [command] section", section));
+    }
+    doc.sections.push_back({section, static_cast<int>(section_key.source().begin.line)});
+    for (const auto& [key_key, node] : *table) {
+      ConfigEntry e;
+      e.section = section;
+      e.key = std::string(key_key.str());
+      e.line = static_cast<int>(key_key.source().begin.line);
+      if (auto v = Scalar(node)) {
+        e.values.push_back(std::move(*v));
+      } else if (const toml::array* arr = node.as_array()) {
+        e.array = true;
+        for (const toml::node& item : *arr) {
+          auto v = Scalar(item);
+          if (!v) {
+            return error(LineOf(item), fmt::format("the array of '{}' in [{}] holds {}: option values are strings, "
+                                                   "numbers or booleans", e.key, section, KindName(item)));
+          }
+          e.values.push_back(std::move(*v));
+        }
+      } else {
+        // [ingest.x], ingest.x = ..., x = { ... }, or a date: none names an option value.
+        return error(e.line, fmt::format("'{}' in [{}] is {}: option values are strings, numbers, booleans or "
+                                         "arrays of those", e.key, section, KindName(node)));
+      }
+      doc.entries.push_back(std::move(e));
+    }
+  }
+  // toml++ keeps keys sorted; report the file's first problem first.
+  std::stable_sort(doc.sections.begin(), doc.sections.end(),
+                   [](const ConfigSection& a, const ConfigSection& b) { return a.line < b.line; });
+  std::stable_sort(doc.entries.begin(), doc.entries.end(),
+                   [](const ConfigEntry& a, const ConfigEntry& b) { return a.line < b.line; });
+  return doc;
 }
 
 Status CheckConfigDocument(const ConfigDocument& doc, CLI::App& root, std::string_view name) {

@@ -1,17 +1,10 @@
-// The --config file: a strict reader for the TOML subset orbitlake accepts.
+// The --config file: TOML (read by toml++), one [command] section per command.
 //
 // CLI11's own reader skips what it does not understand (a line without '=', a typo'd
 // key, a stray bracket), so a broken file silently ran the defaults. This one refuses,
-// naming the file, the line and the key:
-//   - one [command] section per command (table headers only: no dotted names, no
-//     [[arrays of tables]]), each at most once; no key outside a section;
-//   - `key = value` with a bare key (letters, digits, '-', '_'), at most once per
-//     section; values: "basic strings" (with TOML escapes), 'literal strings',
-//     decimal integers and floats (with '_' separators), true/false, and arrays of
-//     those (which may span lines, with comments and a trailing comma);
-//   - '#' comments; blank lines; LF or CRLF line ends.
-// Not supported (refused with the reason): multi-line strings, inline tables, nested
-// arrays, dates, quoted or dotted keys.
+// naming the file, the line and the key: any TOML syntax error (toml++'s message, with
+// line and column), a key outside a section, a value that is not a string, number,
+// boolean or array of those (tables, dotted keys, dates), an array of tables.
 //
 // Then every entry is checked against the command's options: the section must name a
 // command, the key one of its options (the long name without "--", or a one-letter
@@ -56,7 +49,8 @@ struct ConfigDocument {
 };
 
 // Parses the file's text; `name` is only used in messages. InvalidArgument
-// "<name>:<line>: <what>" at the first syntax error.
+// "<name>:<line>[:<column>]: <what>" at the first error. Sections and entries come in
+// file order.
 Result<ConfigDocument> ParseConfigToml(std::string_view text, std::string_view name);
 
 // Checks `doc` against `root`'s subcommands and their options (see above).
