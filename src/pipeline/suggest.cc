@@ -30,7 +30,9 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 }
 
 std::optional<std::string> ClosestMatch(std::string_view word, const std::vector<std::string>& candidates) {
-  const size_t limit = word.size() <= 4 ? 1 : word.size() <= 8 ? 2 : 3;
+  // Never more edits than the word has characters less one: 'b' is no typo of 'a'.
+  const size_t limit = std::min(word.size() <= 4 ? size_t{1} : word.size() <= 8 ? size_t{2} : size_t{3},
+                                word.empty() ? size_t{0} : word.size() - 1);
   std::optional<std::string> best;
   size_t best_distance = limit + 1;
   for (const auto& c : candidates) {
