@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   orbitlake::cli::AddIngestCommand(app, run);
   orbitlake::cli::AddDemoCommand(app, run);
   orbitlake::cli::AddReaderCommands(app, run);
+  orbitlake::cli::AddPipelineCommand(app, run);
 
   CLI11_PARSE(app, argc, argv);
   orbitlake::InstallStopSignals();
