@@ -121,16 +121,15 @@ std::string DescribePipeline(const PipelineSpec& spec) {
     f.Add("partition_by", t.partition_by.empty() ? std::string("(none)") : Joined(t.partition_by));
     f.Add("quarantine", t.quarantine_path + "  (rejected messages: conversion, required, checks)");
     out += fmt::format("\ntable {}\n", t.name) + f.Render(kIndent);
-    std::vector<std::vector<std::string>> rows{{"column", "type", "from", "required"}};
+    std::vector<std::vector<std::string>> rows{{"name", "type", "from", "required"}};
     for (const auto& c : t.columns) rows.push_back({c.name, ToString(*c.type), ColumnFrom(c), c.required ? "yes" : "no"});
-    out += Grid(rows, kIndent);
+    out += fmt::format("{}columns\n", kIndent) + Grid(rows, std::string(kIndent) + std::string(kIndent));
     if (!t.checks.empty()) {
-      std::vector<std::string> checks;
+      out += fmt::format("{}checks\n", kIndent);
       for (const auto& c : t.checks) {
-        checks.push_back(c.literal_json.empty() ? fmt::format("{} {}", c.column, CheckOpName(c.op))
-                                                : fmt::format("{} {} {}", c.column, CheckOpName(c.op), c.literal_json));
+        out += c.literal_json.empty() ? fmt::format("{0}{0}{1} {2}\n", kIndent, c.column, CheckOpName(c.op))
+                                      : fmt::format("{0}{0}{1} {2} {3}\n", kIndent, c.column, CheckOpName(c.op), c.literal_json);
       }
-      out += fmt::format("{}checks  {}\n", kIndent, Joined(checks, "; "));
     }
   }
   return out;

@@ -54,12 +54,15 @@ columns = [{ name = "raw", type = "string", from = "kafka.key" }]
             "  route         $.kind = 3\n"
             "  partition_by  day\n"
             "  quarantine    /lake/t-quarantine  (rejected messages: conversion, required, checks)\n"
-            "  column  type       from                     required\n"
-            "  id      string     $.id                     yes\n"
-            "  ts      timestamp  $.ts (numbers: epoch s)  no\n"
-            "  day     date       ts                       no\n"
-            "  src     string     value \"web\"              no\n"
-            "  checks  id is not null; src != \"x\"\n"
+            "  columns\n"
+            "    name  type       from                     required\n"
+            "    id    string     $.id                     yes\n"
+            "    ts    timestamp  $.ts (numbers: epoch s)  no\n"
+            "    day   date       ts                       no\n"
+            "    src   string     value \"web\"              no\n"
+            "  checks\n"
+            "    id is not null\n"
+            "    src != \"x\"\n"
             "\n"
             "table other\n"
             "  path          /lake/other\n"
@@ -67,8 +70,9 @@ columns = [{ name = "raw", type = "string", from = "kafka.key" }]
             "  route         default: messages of source s no other table takes\n"
             "  partition_by  (none)\n"
             "  quarantine    /lake/other-quarantine  (rejected messages: conversion, required, checks)\n"
-            "  column  type    from       required\n"
-            "  raw     string  kafka.key  no\n");
+            "  columns\n"
+            "    name  type    from       required\n"
+            "    raw   string  kafka.key  no\n");
 }
 
 }  // namespace
