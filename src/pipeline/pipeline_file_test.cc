@@ -361,6 +361,17 @@ columns = [{ name = "raw", type = "string", from = "kafka.key" }]
   EXPECT_EQ(rest.quarantine_path, "/q/events");  // quarantines may be shared
 }
 
+TEST(PipelineFileTest, WhereAsASubTable) {
+  auto r = ParsePipeline(std::string(kSource) + "[[table]]\nname = \"t\"\npath = \"/lake/t\"\n"
+                                                "columns = [{ name = \"a\", type = \"string\" }]\n"
+                                                "[table.where]\nfield = \"$['kind.v']\"\nequals = 2.5\n",
+                         "p.toml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(r->tables[0].where.has_value());
+  EXPECT_THAT(r->tables[0].where->field, ElementsAre("kind.v"));
+  EXPECT_EQ(r->tables[0].where->equals_json, "2.5");
+}
+
 TEST(PipelineFileTest, SourceQuarantineIsNextToItsFirstTable) {
   auto r = ParsePipeline(std::string(kSource) + "[[table]]\nname = \"t\"\npath = \"lake\"\n"
                                                 "columns = [{ name = \"a\", type = \"string\" }]\n",
