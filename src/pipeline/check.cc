@@ -1,9 +1,13 @@
 #include "pipeline/check.h"
 
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "pipeline/suggest.h"
 
 namespace orbitlake::pipeline {
 namespace {
@@ -35,7 +39,7 @@ class CheckParser {
  private:
   Status Fail(size_t at, std::string what) {
     error_offset_ = at;
-    return Status::InvalidArgument(fmt::format("check '{}', character {}: {}", text_, at + 1, what));
+    return Status::InvalidArgument(OneLine(fmt::format("check '{}', character {}: {}", text_, at + 1, what)));
   }
   std::string Found() const {
     if (pos_ >= text_.size()) return "the end";
@@ -190,7 +194,9 @@ class CheckParser {
     if (pos_ < text_.size() && (IsNameChar(text_[pos_]) || text_[pos_] == '.')) {
       return bad(fmt::format("unexpected '{}'", text_[pos_]));
     }
-    return std::string(text_.substr(start, pos_ - start));
+    std::string number(text_.substr(start, pos_ - start));
+    if (!std::isfinite(std::strtod(number.c_str(), nullptr))) return bad("out of range of a double");
+    return number;
   }
 
   std::string_view text_;

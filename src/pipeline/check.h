@@ -4,7 +4,8 @@
 //   check    := column op literal | column 'is' ['not'] 'null'
 //   column   := [A-Za-z_][A-Za-z0-9_]*
 //   op       := '=' | '==' | '!=' | '<>' | '<' | '<=' | '>' | '>='
-//   literal  := a JSON number (-12, 3.5, 1e6) | 'text' | "text" | true | false
+//   literal  := a JSON number (-12, 3.5, 1e6; within a double's range) | 'text' | "text"
+//             | true | false
 // Strings take the escapes \\ \' \" \n \t. Comparing with null is refused (use
 // `is null`): in SQL `x = null` is never true, a trap rather than a check.
 // Whether the column exists and the literal fits its type is the pipeline file

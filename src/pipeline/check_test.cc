@@ -93,6 +93,8 @@ TEST(ParseCheckTest, ErrorsNameThePositionAndWhatWasExpected) {
   EXPECT_THAT(ErrorOf("x = 1e"), HasSubstr("expected digits in the exponent"));
   EXPECT_THAT(ErrorOf("x = 12ms"), HasSubstr("unexpected 'm'"));
   EXPECT_THAT(ErrorOf("x = -"), HasSubstr("expected digits"));
+  EXPECT_THAT(ErrorOf("x > 1e999"), HasSubstr("malformed number: out of range of a double"));
+  EXPECT_THAT(ErrorOf("x > -1e400"), HasSubstr("out of range of a double"));
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ constexpr std::string_view kHeaderPrefix = "kafka.header.";
 
 Status PathError(std::string_view text, size_t at, std::string what, size_t* error_offset) {
   if (error_offset != nullptr) *error_offset = at;
-  return Status::InvalidArgument(fmt::format("path '{}', character {}: {}", text, at + 1, what));
+  return Status::InvalidArgument(OneLine(fmt::format("path '{}', character {}: {}", text, at + 1, what)));
 }
 
 }  // namespace
@@ -94,8 +94,8 @@ Result<std::vector<std::string>> ParseFieldPath(std::string_view text, size_t* e
   if (error_offset != nullptr) *error_offset = at;
   std::string message = segments.status().message();
   size_t colon = message.find(": ");
-  return Status::InvalidArgument(
-      fmt::format("field '{}', character {}: {}", text, at + 1, message.substr(colon == std::string::npos ? 0 : colon + 2)));
+  return Status::InvalidArgument(OneLine(
+      fmt::format("field '{}', character {}: {}", text, at + 1, message.substr(colon == std::string::npos ? 0 : colon + 2))));
 }
 
 Result<From> ParseFrom(std::string_view text, size_t* error_offset) {
@@ -108,7 +108,7 @@ Result<From> ParseFrom(std::string_view text, size_t* error_offset) {
     std::string_view name = text.substr(kHeaderPrefix.size());
     if (name.empty()) {
       if (error_offset != nullptr) *error_offset = text.size();
-      return Status::InvalidArgument(fmt::format("from '{}': kafka.header needs the header's name: kafka.header.NAME", text));
+      return Status::InvalidArgument(OneLine(fmt::format("from '{}': kafka.header needs the header's name: kafka.header.NAME", text)));
     }
     return From(FromKafka{FromKafka::Field::kHeader, std::string(name)});
   }
@@ -121,19 +121,19 @@ Result<From> ParseFrom(std::string_view text, size_t* error_offset) {
     for (const auto& [name, f] : kKafkaFields) names.emplace_back(name);
     names.emplace_back("header");
     if (error_offset != nullptr) *error_offset = std::min(text.size(), kKafkaPrefix.size());
-    return Status::InvalidArgument(
+    return Status::InvalidArgument(OneLine(
         fmt::format("from '{}': unknown Kafka field '{}'{}; one of kafka.topic, kafka.partition, kafka.offset, "
                     "kafka.timestamp, kafka.key, kafka.header.NAME",
-                    text, field, DidYouMean(field, names)));
+                    text, field, DidYouMean(field, names))));
   }
   bool is_name = !text.empty() && IsNameStart(text[0]);
   for (char c : text) is_name = is_name && IsNameChar(c);
   if (is_name) return From(FromColumn{std::string(text)});
   if (error_offset != nullptr) *error_offset = 0;
-  return Status::InvalidArgument(fmt::format(
+  return Status::InvalidArgument(OneLine(fmt::format(
       "from '{}': expected a JSON path ($.field), kafka.topic|partition|offset|timestamp|key, "
       "kafka.header.NAME, ingest_time, or another column's name (for a constant, use value = ...)",
-      text));
+      text)));
 }
 
 std::string JsonPathToString(const std::vector<std::string>& segments) {

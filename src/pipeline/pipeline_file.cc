@@ -169,8 +169,8 @@ class FileReader {
     try {
       root = toml::parse(text_, std::string_view(file_));
     } catch (const toml::parse_error& e) {
-      return Status::InvalidArgument(fmt::format("{}:{}:{}: invalid TOML: {}", file_, e.source().begin.line,
-                                                 e.source().begin.column, e.description()));
+      return Status::InvalidArgument(OneLine(fmt::format("{}:{}:{}: invalid TOML: {}", file_, e.source().begin.line,
+                                                         e.source().begin.column, e.description())));
     }
     PipelineSpec spec;
     spec.file = file_;
@@ -194,7 +194,7 @@ class FileReader {
  private:
   // ---- messages
   Status Err(toml::source_position at, const std::string& key, std::string what) const {
-    return Status::InvalidArgument(fmt::format("{}:{}:{}: {}: {}", file_, at.line, at.column, key, what));
+    return Status::InvalidArgument(OneLine(fmt::format("{}:{}:{}: {}: {}", file_, at.line, at.column, key, what)));
   }
   Status Err(const toml::node& n, const std::string& key, std::string what) const {
     return Err(n.source().begin, key, std::move(what));
@@ -745,7 +745,8 @@ class FileReader {
     std::vector<std::string> columns;
     for (const auto& c : table->columns) columns.push_back(c.name);
     for (size_t i = 0; i < names.size(); ++i) {
-      const auto& [name, node] = names[i];
+      const std::string& name = names[i].first;  // not a structured binding: lambdas capture it
+      const toml::node* node = names[i].second;
       std::string ikey = Index(key, i);
       auto it = std::find_if(table->columns.begin(), table->columns.end(), [&](const ColumnSpec& c) { return c.name == name; });
       if (it == table->columns.end()) {
@@ -798,7 +799,8 @@ class FileReader {
     if (!IsPrimitive(type) || type.kind == Kind::kBinary) {
       return fmt::format("a {} column ('{}') can only be tested with is null / is not null", t, check.column);
     }
-    Json literal = Json::parse(check.literal_json);
+    Json literal = Json::parse(check.literal_json, nullptr, /*allow_exceptions=*/false);
+    if (literal.is_discarded()) return fmt::format("cannot read the literal {}", check.literal_json);
     if (type.kind == Kind::kBoolean) {
       if (!literal.is_boolean()) return fmt::format("'{}' is boolean: compare it with true or false", check.column);
       if (check.op != Op::kEq && check.op != Op::kNe) return "booleans compare with = or != only";

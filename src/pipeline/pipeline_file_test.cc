@@ -285,6 +285,8 @@ TEST(PipelineFileTest, ErrorsNameFileLineColumnAndKey) {
       {"[kafka]\nproperties = { security.protocol = \"SSL\" }\n",
        "p.toml:2:16: kafka.properties.security: a table; quote librdkafka keys that contain dots: \"security.…\" = "
        "\"value\""},
+      {WithColumns("[{ name = \"a\", type = \"\"\"long\nlong\"\"\" }]"),
+       "p.toml:7:33: table[0].columns[0].type: type 'long\\nlong', character 6: unexpected 'long' after the type"},
       {"[kafka\n", "p.toml:1:7: invalid TOML: Error while parsing table header: expected ']', saw '\\n'"},
   };
   for (const auto& c : cases) EXPECT_EQ(ErrorOf(c.toml), c.error) << c.toml;

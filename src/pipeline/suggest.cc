@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <fmt/format.h>
+
 namespace orbitlake::pipeline {
 namespace {
 
@@ -43,6 +45,20 @@ std::optional<std::string> ClosestMatch(std::string_view word, const std::vector
     }
   }
   return best;
+}
+
+std::string OneLine(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  for (char c : message) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\r') out += "\\r";
+    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  return out;
 }
 
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {

@@ -1,4 +1,5 @@
-// "Did you mean ...?" hints for misspelt names in pipeline files and type strings.
+// Messages about pipeline files: "did you mean ...?" hints for misspelt names, and
+// keeping a message that quotes the user's text on one line.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -21,5 +22,9 @@ std::optional<std::string> ClosestMatch(std::string_view word, const std::vector
 
 // " (did you mean X?)" for ClosestMatch, or "" when there is none: ready to append.
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
+
+// `message` with control characters (newline, tab, ...) written as \n, \t, \xNN: text
+// quoted from a file or argument cannot break a one-line error.
+std::string OneLine(std::string_view message);
 
 }  // namespace orbitlake::pipeline

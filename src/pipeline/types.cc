@@ -78,7 +78,7 @@ class TypeParser {
  private:
   Status Fail(size_t at, std::string what) {
     error_offset_ = at;
-    return Status::InvalidArgument(fmt::format("type '{}', character {}: {}", text_, at + 1, what));
+    return Status::InvalidArgument(OneLine(fmt::format("type '{}', character {}: {}", text_, at + 1, what)));
   }
   // What follows the current position, shortened, for messages.
   std::string Rest() const {

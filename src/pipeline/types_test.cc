@@ -187,6 +187,8 @@ TEST(SuggestTest, ClosestMatch) {
   EXPECT_EQ(ClosestMatch("columns", {"name", "path"}), std::nullopt);
   EXPECT_EQ(DidYouMean("pth", {"path", "name"}), " (did you mean path?)");
   EXPECT_EQ(DidYouMean("zzzz", {"path", "name"}), "");
+  EXPECT_EQ(OneLine("a\nb\tc\x01" "d\\n"), "a\\nb\\tc\\x01d\\n");
+  EXPECT_EQ(ErrorOf("long\nlong"), "type 'long\\nlong', character 6: unexpected 'long' after the type");
 }
 
 }  // namespace
