@@ -59,7 +59,8 @@ find_package(Snappy CONFIG QUIET)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
-# toml++ (Debian libtomlplusplus-dev, a shared library): pipeline files, src/pipeline only.
+# toml++ (Debian libtomlplusplus-dev, a shared library): pipeline files (src/pipeline) and the
+# --config file (apps/orbitlake/config_file.cc).
 find_package(tomlplusplus CONFIG REQUIRED)
 if(ORBITLAKE_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)

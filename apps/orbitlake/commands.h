@@ -84,5 +84,6 @@ void AddIngestCommand(CLI::App& root, RunFn& run);
 void AddDemoCommand(CLI::App& root, RunFn& run);
 // tail, history, describe
 void AddReaderCommands(CLI::App& root, RunFn& run);
+void AddPipelineCommand(CLI::App& root, RunFn& run);  // pipeline check
 
 }  // namespace orbitlake::cli
