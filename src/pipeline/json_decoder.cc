@@ -125,7 +125,13 @@ struct JsonMessage::Impl {
   // Rewinds and returns the root object.
   Status Root(od::object* root) {
     if (!parsed) return status;
-    doc.rewind();
+    if (doc.is_alive()) {
+      doc.rewind();
+    } else if (auto e = parser.iterate(buf.get(), len, cap).get(doc)) {
+      // An earlier reader met an error and simdjson abandoned the document, which then
+      // cannot be rewound: index it again (only after errors).
+      return Diagnose(e);
+    }
     od::json_type type;
     if (auto e = doc.type().get(type)) return Diagnose(e);
     if (type != od::json_type::object) {
