@@ -38,7 +38,7 @@ Status NotANumber(std::string_view text) {
 }
 
 // digits[from, to) followed by `zeros` zeros, as a non-negative 128-bit integer.
-// REQUIRES: at most 38 digits in all.
+// REQUIRES: at most 38 digits in all (decimal precision <= 38; epochs <= 19).
 unsigned __int128 Accumulate(const Digits& d, size_t from, size_t to, int64_t zeros) {
   unsigned __int128 v = 0;
   for (size_t i = from; i < to; ++i) v = v * 10 + static_cast<unsigned>(d[i] - '0');
@@ -46,7 +46,6 @@ unsigned __int128 Accumulate(const Digits& d, size_t from, size_t to, int64_t ze
   return v;
 }
 
-constexpr int kMaxDigits128 = 38;  // 10^38 - 1 < 2^127 - 1
 
 }  // namespace
 
