@@ -733,6 +733,46 @@ Status TableRows::Plan::DecodeValue(od::value v, const TypeNode& t, int col) {
   return Status::Internal("unknown type kind");
 }
 
+namespace {
+
+// The index of the declared name that `f`'s key spells, or -1; false on a simdjson
+// error (*err set). The raw key bytes are compared first (no unescaping, no copy: the
+// hot path); only a key holding a backslash is unescaped and compared again.
+template <typename NameAt>
+bool MatchKey(JsonMessage::Impl& m, od::field& f, size_t count, NameAt name_at, int* out, Status* err) {
+  const char* k = f.key().raw();
+  const char* end = m.buf.get() + m.len;
+  const auto room = static_cast<size_t>(end - k);
+  for (size_t i = 0; i < count; ++i) {
+    const std::string_view n = name_at(i);
+    // k[n.size()] is the closing quote: the key is exactly n, unless n itself holds a
+    // backslash (then the raw bytes spell something else).
+    if (room > n.size() && std::memcmp(k, n.data(), n.size()) == 0 && k[n.size()] == '"' &&
+        n.find('\\') == std::string_view::npos) {
+      *out = static_cast<int>(i);
+      return true;
+    }
+  }
+  const void* quote = std::memchr(k, '"', room);
+  const auto key_len = quote ? static_cast<size_t>(static_cast<const char*>(quote) - k) : room;
+  *out = -1;
+  if (std::memchr(k, '\\', key_len) == nullptr) return true;
+  std::string_view key;
+  if (auto e = f.unescaped_key().get(key)) {
+    *err = m.Diagnose(e);
+    return false;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    if (name_at(i) == key) {
+      *out = static_cast<int>(i);
+      return true;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Status TableRows::Plan::DecodeStruct(od::value v, const TypeNode& t, int col) {
   od::object obj;
   if (auto e = v.get_object().get(obj)) return msg->Diagnose(e);
@@ -749,11 +789,13 @@ Status TableRows::Plan::DecodeStruct(od::value v, const TypeNode& t, int col) {
   for (auto field : obj) {
     od::field f;
     if (auto e = std::move(field).get(f)) return msg->Diagnose(e);
-    std::string_view key;
-    if (auto e = f.unescaped_key().get(key)) return msg->Diagnose(e);
-    size_t j = 0;
-    while (j < fields && t.children[j].name != key) ++j;
-    if (j == fields) continue;  // undeclared: skipped
+    int found = -1;
+    Status err;
+    if (!MatchKey(*msg, f, fields, [&](size_t i) -> std::string_view { return t.children[i].name; }, &found, &err)) {
+      return err;
+    }
+    if (found < 0) continue;  // undeclared: skipped
+    const auto j = static_cast<size_t>(found);
     path.push_back({t.children[j].name});
     if (seen[j] == visit) return ColumnError(col, "the key appears twice");
     seen[j] = visit;
@@ -851,18 +893,18 @@ Status TableRows::Plan::DecodeNode(od::object obj, int node) {
   for (auto field : obj) {
     od::field f;
     if (auto e = std::move(field).get(f)) return msg->Diagnose(e);
-    std::string_view key;
-    if (auto e = f.unescaped_key().get(key)) return msg->Diagnose(e);
-    int child = -1;
-    for (int c : nodes[static_cast<size_t>(node)].children) {
-      if (nodes[static_cast<size_t>(c)].name == key) {
-        child = c;
-        break;
-      }
+    const std::vector<int>& children = nodes[static_cast<size_t>(node)].children;
+    int found = -1;
+    Status err;
+    if (!MatchKey(*msg, f, children.size(),
+                  [&](size_t i) -> std::string_view { return nodes[static_cast<size_t>(children[i])].name; }, &found,
+                  &err)) {
+      return err;
     }
-    if (child < 0) continue;  // undeclared: skipped
+    if (found < 0) continue;  // undeclared: skipped
+    const int child = children[static_cast<size_t>(found)];
     PathNode& n = nodes[static_cast<size_t>(child)];
-    if (n.seen == visit) return ColumnError(n.first_column, fmt::format("key \"{}\" appears twice", jt::Excerpt(key)));
+    if (n.seen == visit) return ColumnError(n.first_column, fmt::format("key \"{}\" appears twice", jt::Excerpt(n.name)));
     n.seen = visit;
     if (n.column >= 0) {
       const auto col = static_cast<size_t>(n.column);
@@ -876,7 +918,7 @@ Status TableRows::Plan::DecodeNode(od::object obj, int node) {
     if (auto e = v.type().get(type)) return msg->Diagnose(e);
     if (type == od::json_type::null) continue;  // the columns below stay missing (null)
     if (type != od::json_type::object) {
-      return ColumnError(n.first_column, fmt::format("\"{}\" on the way is {}, not an object", jt::Excerpt(key),
+      return ColumnError(n.first_column, fmt::format("\"{}\" on the way is {}, not an object", jt::Excerpt(n.name),
                                                      JsonTypeName(type)));
     }
     od::object inner;

@@ -240,6 +240,22 @@ TEST(JsonDecoderTest, PathsSharePrefixesAndIgnoreUndeclaredFields) {
   EXPECT_EQ(std::static_pointer_cast<arrow::Int64Array>(batch->column(2))->Value(0), 7);
 }
 
+TEST(JsonDecoderTest, EscapedKeysMatchTheirDeclaredNames) {
+  // Keys are compared raw first; a key spelled with escapes is unescaped and compared
+  // again, at the root and inside structs, and counts for duplicate detection. A
+  // declared name holding a backslash (here `x\n`, 3 bytes) never matches raw bytes.
+  Decoder d(Table({Col("page", Struct({{"url", T(Kind::kString)}, {"a\"b", T(Kind::kLong)}})),
+                   Col("q", T(Kind::kString), Path("x\\n"))}));
+  ASSERT_TRUE(d.Feed(R"({"p\u0061ge":{"\u0075rl":"/e","a\"b":1},"x\\n":"x"})").ok());
+  ASSERT_TRUE(d.Feed(R"({"page":{"url":"/plain"},"x\n":"a newline key is another name"})").ok());
+  EXPECT_THAT(d.Feed(R"({"page":{"url":"/1","\u0075rl":"/2"}})").message(), HasSubstr("the key appears twice"));
+  auto batch = d.Take();
+  ASSERT_EQ(batch->num_rows(), 2);
+  EXPECT_EQ(batch->column(0)->GetScalar(0).ValueOrDie()->ToString(), "{url:string = /e, a\"b:int64 = 1}");
+  EXPECT_EQ(std::static_pointer_cast<arrow::StringArray>(batch->column(1))->GetString(0), "x");
+  EXPECT_TRUE(batch->column(1)->IsNull(1));
+}
+
 TEST(JsonDecoderTest, RequiredMissingAndNull) {
   Decoder d(Table({Col("event_id", T(Kind::kString), Path("event_id"), true), Col("note", T(Kind::kString))}));
   EXPECT_EQ(d.Feed(R"({"note":"x"})").message(), "column event_id is required: missing at $.event_id");
