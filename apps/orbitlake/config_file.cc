@@ -5,8 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <regex>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
