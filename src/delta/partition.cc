@@ -105,8 +105,8 @@ Result<std::shared_ptr<arrow::Array>> Repeat(const std::shared_ptr<arrow::DataTy
   return out;
 }
 
-// `value` parsed by `parse` (nullopt = not a valid value) repeated `n` times; null (and
-// for non-strings the empty string) stays null.
+// `value` parsed by `parse` (nullopt = not a valid value) repeated `n` times; null and
+// the empty string are null.
 template <typename BuilderT, typename Parse>
 Result<std::shared_ptr<arrow::Array>> ParseAndRepeat(const std::optional<std::string>& value,
                                                      const std::shared_ptr<arrow::DataType>& type, int64_t n,
@@ -257,8 +257,13 @@ Result<std::shared_ptr<arrow::Array>> PartitionValueArray(const std::optional<st
                                                           const std::shared_ptr<arrow::DataType>& type,
                                                           int64_t length) {
   switch (type->id()) {
-    case arrow::Type::STRING: return Repeat<arrow::StringBuilder, std::string>(type, value, length);
-    case arrow::Type::BINARY: return Repeat<arrow::BinaryBuilder, std::string>(type, value, length);
+    case arrow::Type::STRING:
+    case arrow::Type::BINARY: {
+      // Spark never writes "" (it writes null), delta-rs writes "" and reads it as null.
+      std::optional<std::string> v = value && !value->empty() ? value : std::nullopt;
+      if (type->id() == arrow::Type::STRING) return Repeat<arrow::StringBuilder, std::string>(type, v, length);
+      return Repeat<arrow::BinaryBuilder, std::string>(type, v, length);
+    }
     case arrow::Type::DATE32:
       return ParseAndRepeat<arrow::Date32Builder>(value, type, length, [](std::string_view s) -> std::optional<int32_t> {
         auto d = ParseDate(s);

@@ -6,7 +6,7 @@
 // delta-rs 1.x write (tests/python/test_delta_read_types.py checks both):
 //
 //   type            written by orbitlake                 also read
-//   string          the raw value ("" is written null)   ""
+//   string          the raw value ("" is written null)
 //   byte..long      decimal integer                      (range-checked per type)
 //   boolean         true / false                         any letter case
 //   date            YYYY-MM-DD
@@ -20,8 +20,8 @@
 //   binary          the bytes as the string (UTF-8 only) the string's UTF-8 bytes
 //
 // A null value is null in partitionValues (the folder is __HIVE_DEFAULT_PARTITION__,
-// which is only a path and never parsed). For every type but string an empty stored
-// string also reads as null. Binary: the protocol's example shows "\u0001..." escapes;
+// which is only a path and never parsed). An empty stored string reads as null for
+// every type, as in Spark and delta-rs (delta-rs writes "" for an empty string). Binary: the protocol's example shows "\u0001..." escapes;
 // delta-rs writes those escapes as literal text and reads them back as that text, and
 // Spark writes and reads the raw bytes as UTF-8, so both read the string's bytes, and
 // so does orbitlake. Values that cannot be stored without loss (binary that is not
