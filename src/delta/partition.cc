@@ -29,7 +29,7 @@ bool HasZone(const arrow::DataType& type) {
   return !static_cast<const arrow::TimestampType&>(type).timezone().empty();
 }
 
-// Parses all of `s` as an unsigned decimal of exactly `digits` digits.
+// Parses all of `s`, digits only (no sign, no spaces), into `out`.
 template <typename T>
 bool ParseFixedDigits(std::string_view s, T* out) {
   for (char c : s) {
@@ -38,7 +38,7 @@ bool ParseFixedDigits(std::string_view s, T* out) {
   return !s.empty() && std::from_chars(s.data(), s.data() + s.size(), *out).ec == std::errc();
 }
 
-// All of `s` as a T (integers range-checked, floats rounded once from the text).
+// All of `s` as a T: integers range-checked (no '+'), floats rounded once from the text.
 template <typename T>
 std::optional<T> ParseWhole(std::string_view s) {
   T v{};
@@ -118,11 +118,6 @@ Result<std::shared_ptr<arrow::Array>> ParseAndRepeat(const std::optional<std::st
     if (!v) return Status::Corruption("partition value '" + *value + "' is not a valid " + type->ToString());
   }
   return Repeat<BuilderT, V>(type, v, n);
-}
-
-template <typename Int>
-std::optional<Int> ParseInt(std::string_view s) {
-  return ParseWhole<Int>(s);
 }
 
 }  // namespace
@@ -270,10 +265,10 @@ Result<std::shared_ptr<arrow::Array>> PartitionValueArray(const std::optional<st
         if (!d) return std::nullopt;
         return static_cast<int32_t>(*d);  // years 0000-9999 fit in int32 days
       });
-    case arrow::Type::INT8: return ParseAndRepeat<arrow::Int8Builder>(value, type, length, ParseInt<int8_t>);
-    case arrow::Type::INT16: return ParseAndRepeat<arrow::Int16Builder>(value, type, length, ParseInt<int16_t>);
-    case arrow::Type::INT32: return ParseAndRepeat<arrow::Int32Builder>(value, type, length, ParseInt<int32_t>);
-    case arrow::Type::INT64: return ParseAndRepeat<arrow::Int64Builder>(value, type, length, ParseInt<int64_t>);
+    case arrow::Type::INT8: return ParseAndRepeat<arrow::Int8Builder>(value, type, length, ParseWhole<int8_t>);
+    case arrow::Type::INT16: return ParseAndRepeat<arrow::Int16Builder>(value, type, length, ParseWhole<int16_t>);
+    case arrow::Type::INT32: return ParseAndRepeat<arrow::Int32Builder>(value, type, length, ParseWhole<int32_t>);
+    case arrow::Type::INT64: return ParseAndRepeat<arrow::Int64Builder>(value, type, length, ParseWhole<int64_t>);
     case arrow::Type::BOOL: return ParseAndRepeat<arrow::BooleanBuilder>(value, type, length, ParseBool);
     case arrow::Type::FLOAT: return ParseAndRepeat<arrow::FloatBuilder>(value, type, length, ParseFloating<float>);
     case arrow::Type::DOUBLE: return ParseAndRepeat<arrow::DoubleBuilder>(value, type, length, ParseFloating<double>);

@@ -7,7 +7,7 @@
 // columnMapping (mode "none" only). Writer-only features (appendOnly, invariants,
 // checkConstraints, ...) never stop a read. Anything else is refused with Unsupported
 // naming the feature: deletionVectors, columnMapping (active), v2Checkpoint,
-// typeWidening, variantType, rowTracking's reader side, ...
+// typeWidening, variantType, ...
 //
 // Writing (orbitlake only appends, and never vacuums): writer versions 1-7; at 7 the
 // writer features appendOnly, changeDataFeed, timestampNtz and vacuumProtocolCheck,
