@@ -6,10 +6,12 @@
 namespace orbitlake::delta {
 namespace {
 
+// Reader(-writer) features whose reader requirements orbitlake meets:
+//  timestampNtz: timestamp_ntz columns read as timestamp(us) without a zone.
+//  vacuumProtocolCheck: only VACUUM must check the protocol; reading needs nothing.
+//  columnMapping: only while the mode is "none" (checked separately).
 const std::set<std::string>& SupportedReaderFeatures() {
-  // timestampNtz: readable (timestamp(us) without zone); orbitlake never writes it.
-  // columnMapping: only while the mode is "none" (checked separately).
-  static const std::set<std::string> s = {"timestampNtz", "columnMapping"};
+  static const std::set<std::string> s = {"timestampNtz", "vacuumProtocolCheck", "columnMapping"};
   return s;
 }
 
@@ -42,7 +44,10 @@ Status Refuse(std::string_view what, std::string_view feature) {
 Status CheckWriterFeature(const std::string& f, const Metadata& m) {
   // Appends need no cdc files; timestamp_ntz columns are written as Arrow timestamps
   // without a zone (Parquet isAdjustedToUTC=false), which is what the feature means.
-  if (f == "appendOnly" || f == "changeDataFeed" || f == "timestampNtz") return Status::OK();
+  // vacuumProtocolCheck binds VACUUM only, which orbitlake never runs.
+  if (f == "appendOnly" || f == "changeDataFeed" || f == "timestampNtz" || f == "vacuumProtocolCheck") {
+    return Status::OK();
+  }
   if (f == "invariants") return SchemaHas(m, "delta.invariants") ? Refuse("write", f) : Status::OK();
   if (f == "checkConstraints") return HasConstraints(m) ? Refuse("write", f) : Status::OK();
   if (f == "generatedColumns") return SchemaHas(m, "delta.generationExpression") ? Refuse("write", f) : Status::OK();
@@ -75,7 +80,9 @@ Status CheckWriteSupported(const Protocol& p, const Metadata& m, bool removes_da
   if (p.min_reader_version == 3) {
     for (const auto& f : p.reader_features.value_or(std::vector<std::string>{})) {
       // Readable is not writable: deletion vectors and mapping change how files are written.
-      if (f != "timestampNtz" && !(f == "columnMapping" && !ColumnMappingActive(m))) return Refuse("write", f);
+      const bool writable = f == "timestampNtz" || f == "vacuumProtocolCheck" ||
+                            (f == "columnMapping" && !ColumnMappingActive(m));
+      if (!writable) return Refuse("write", f);
     }
   }
   std::vector<std::string> features;

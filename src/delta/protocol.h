@@ -3,14 +3,18 @@
 // string for column-level features).
 //
 // Reading: reader version 1, version 2 only without column mapping (mode "none"),
-// version 3 with no reader features outside kSupportedReaderFeatures. Refused with
-// Unsupported naming the feature: deletionVectors, columnMapping, v2Checkpoint,
+// version 3 with reader features among timestampNtz, vacuumProtocolCheck and
+// columnMapping (mode "none" only). Writer-only features (appendOnly, invariants,
+// checkConstraints, ...) never stop a read. Anything else is refused with Unsupported
+// naming the feature: deletionVectors, columnMapping (active), v2Checkpoint,
 // typeWidening, variantType, ...
 //
-// Writing (orbitlake only appends): writer versions 1-7 with, at 7, only the writer
-// features in kSupportedWriterFeatures; features that constrain what may be written
-// (invariants, CHECK constraints, generated or identity columns, column mapping,
-// change data feed on non-appends) are accepted only when the table does not use them.
+// Writing (orbitlake only appends, and never vacuums): writer versions 1-7; at 7 the
+// writer features appendOnly, changeDataFeed, timestampNtz and vacuumProtocolCheck,
+// and the features that constrain what may be written (invariants, CHECK constraints,
+// generated or identity columns, column mapping) only when the table does not use
+// them. Every other writer feature is refused by name: a writer must not commit to a
+// table whose rules it does not follow.
 #pragma once
 
 #include "common/status.h"

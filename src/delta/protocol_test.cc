@@ -51,6 +51,44 @@ TEST(ProtocolTest, RefusesWriterFeaturesItCannotHonour) {
   ExpectRefused(CheckWriteSupported(Protocol{1, 2}, inv), "invariants");
 }
 
+TEST(ProtocolTest, AcceptsFeaturesThatNeedNothingFromAReader) {
+  // What Spark 3.5 / delta-spark 3.3 writes for a timestamp_ntz column, and with
+  // delta.feature.vacuumProtocolCheck=supported.
+  auto ntz = Features({"timestampNtz"}, {"timestampNtz", "appendOnly", "invariants"});
+  auto vacuum = Features({"vacuumProtocolCheck"}, {"vacuumProtocolCheck", "appendOnly", "invariants"});
+  auto both = Features({"timestampNtz", "vacuumProtocolCheck"}, {"timestampNtz", "vacuumProtocolCheck"});
+  for (const auto& p : {ntz, vacuum, both}) {
+    EXPECT_TRUE(CheckReadSupported(p, Md()).ok());
+    // orbitlake never vacuums and only appends: it may commit to these tables too.
+    EXPECT_TRUE(CheckWriteSupported(p, Md()).ok()) << CheckWriteSupported(p, Md()).ToString();
+  }
+  // Writer-only features never stop a reader, even those orbitlake cannot write.
+  auto writer_only = Features({}, {"appendOnly", "invariants", "checkConstraints", "generatedColumns",
+                                   "identityColumns", "domainMetadata", "rowTracking", "inCommitTimestamp"});
+  EXPECT_TRUE(CheckReadSupported(writer_only, Md()).ok());
+  ExpectRefused(CheckWriteSupported(writer_only, Md()), "domainMetadata");
+  auto constrained = Md();
+  constrained.configuration["delta.constraints.positive"] = "a > 0";
+  EXPECT_TRUE(CheckReadSupported(Features({}, {"checkConstraints"}), constrained).ok());
+  ExpectRefused(CheckWriteSupported(Features({}, {"checkConstraints"}), constrained), "checkConstraints");
+}
+
+TEST(ProtocolTest, RefusesEveryReaderFeatureItCannotReadOnBothPaths) {
+  for (const std::string f : {"deletionVectors", "v2Checkpoint", "typeWidening", "typeWidening-preview",
+                              "variantType", "variantType-preview", "someFutureFeature"}) {
+    auto p = Features({"timestampNtz", f, "vacuumProtocolCheck"}, {"timestampNtz", f, "vacuumProtocolCheck"});
+    ExpectRefused(CheckReadSupported(p, Md()), f);
+    ExpectRefused(CheckWriteSupported(p, Md()), f);
+  }
+  auto mapped = Md();
+  mapped.configuration["delta.columnMapping.mode"] = "id";
+  ExpectRefused(CheckReadSupported(Features({"columnMapping"}, {"columnMapping"}), mapped), "columnMapping");
+  // Listed but unused ("none") is readable.
+  auto unmapped = Md();
+  unmapped.configuration["delta.columnMapping.mode"] = "none";
+  EXPECT_TRUE(CheckReadSupported(Features({"columnMapping"}, {"columnMapping"}), unmapped).ok());
+}
+
 TEST(ProtocolTest, AppendOnlyForbidsRemovesOnly) {
   auto m = Md();
   m.configuration["delta.appendOnly"] = "true";

@@ -136,10 +136,15 @@ Status TableWriter::Write(const arrow::RecordBatch& batch) {
   }
   std::vector<int> drop = partition_indices_;
   std::sort(drop.rbegin(), drop.rend());
-  auto key_at = [&](int64_t row) {
+  auto key_at = [&](int64_t row) -> Result<PartitionValues> {
     PartitionValues pv;
     for (size_t p = 0; p < partition_columns_.size(); ++p) {
-      pv[partition_columns_[p]] = FormatPartitionValue(*batch.column(partition_indices_[p]), row);
+      auto value = FormatPartitionValue(*batch.column(partition_indices_[p]), row);
+      if (!value.ok()) {
+        return Status(value.status().code(), "partition column '" + partition_columns_[p] + "', row " +
+                                                 std::to_string(row) + ": " + value.status().message());
+      }
+      pv[partition_columns_[p]] = std::move(*value);
     }
     return pv;
   };
@@ -150,7 +155,7 @@ Status TableWriter::Write(const arrow::RecordBatch& batch) {
   };
   int64_t start = 0;
   while (start < batch.num_rows()) {
-    PartitionValues key = key_at(start);
+    ORBIT_ASSIGN_OR_RETURN(PartitionValues key, key_at(start));
     int64_t end = start + 1;
     // Per row, so on the ingest hot path: fixed-width values (dates, ints) compare as
     // bytes, anything else through Arrow's generic comparison.

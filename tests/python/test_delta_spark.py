@@ -10,46 +10,10 @@ missing these tests fail with the command to run; they are never skipped silentl
 """
 import datetime as dt
 import os
-import re
 
-import pyarrow as pa
-import pytest
+from delta_support import orbitlake_read, sorted_rows, tool
 
-from delta_support import ROOT, orbitlake_read, sorted_rows, tool
-
-JARS = ROOT / ".cache" / "delta-spark" / "libs"
-
-
-def _artifact(jar_name: str) -> str:
-    """'delta-spark_2.12-3.3.2.jar' -> 'delta-spark_2.12'."""
-    return re.sub(r"-\d[^-]*(-[A-Za-z0-9]+)?\.jar$", "", jar_name)
-
-
-@pytest.fixture(scope="session")
-def spark():
-    try:
-        import pyspark
-        from pyspark.sql import SparkSession
-    except ImportError:
-        pytest.fail("pyspark is not installed: run scripts/setup --with-spark (scripts/test does)")
-    jars = sorted(JARS.glob("*.jar")) if JARS.is_dir() else []
-    if not any(j.name.startswith("delta-spark") for j in jars):
-        pytest.fail(f"delta-spark jars missing in {JARS}: run scripts/setup --with-spark")
-    # Jars pyspark already ships (scala-library, antlr...) must not be loaded twice.
-    shipped = {_artifact(name) for name in os.listdir(os.path.join(os.path.dirname(pyspark.__file__), "jars"))}
-    use = [str(j) for j in jars if _artifact(j.name) not in shipped]
-    session = (SparkSession.builder.master("local[2]").appName("orbitlake-delta-conformance")
-               .config("spark.jars", ",".join(use))
-               .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-               .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.driver.memory", "1g")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+# The `spark` session fixture (one Spark for every test module) is in conftest.py.
 
 
 def test_spark_reads_orbitlake_table_past_checkpoints(spark, tmp_path):
