@@ -218,8 +218,11 @@ Cell CellAt(const arrow::Array& a, int64_t i) {
       return Cell::String(ingest::DayToIsoDate(static_cast<const arrow::Date32Array&>(a).Value(i)));
     case arrow::Type::TIMESTAMP: {
       const auto& t = static_cast<const arrow::TimestampArray&>(a);
-      int64_t us = ToMicros(t.Value(i), static_cast<const arrow::TimestampType&>(*a.type()).unit());
-      Cell c = Cell::String(IsoTimestampMicros(us, 6, 'T'));
+      const auto& type = static_cast<const arrow::TimestampType&>(*a.type());
+      int64_t us = ToMicros(t.Value(i), type.unit());
+      std::string full = IsoTimestampMicros(us, 6, 'T');
+      if (type.timezone().empty()) full.pop_back();  // timestamp_ntz: a wall-clock time, no 'Z'
+      Cell c = Cell::String(std::move(full));
       c.short_text = IsoTimestampMicros(us, 3, ' ');
       return c;
     }

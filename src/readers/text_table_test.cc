@@ -81,6 +81,18 @@ std::shared_ptr<arrow::Array> Finish(arrow::ArrayBuilder& b) {
   return a;
 }
 
+TEST(TextTable, TimestampsWithoutATimeZoneHaveNoZ) {
+  // timestamp (UTC) ends in Z; timestamp_ntz is a wall-clock time and must not claim UTC.
+  arrow::TimestampBuilder utc(arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"), arrow::default_memory_pool());
+  arrow::TimestampBuilder ntz(arrow::timestamp(arrow::TimeUnit::MICRO), arrow::default_memory_pool());
+  ASSERT_TRUE(utc.Append(1'767'225'600'123'456).ok());
+  ASSERT_TRUE(ntz.Append(1'767'225'600'123'456).ok());
+  auto table = arrow::Table::Make(
+      arrow::schema({arrow::field("utc", utc.type()), arrow::field("ntz", ntz.type())}), {Finish(utc), Finish(ntz)});
+  EXPECT_EQ(Render(*FromArrow(*table), Format::kJson),
+            "{\"utc\":\"2026-01-01T00:00:00.123456Z\",\"ntz\":\"2026-01-01T00:00:00.123456\"}\n");
+}
+
 TEST(TextTable, BinaryIsBase64InCsvAndJsonAndAHexPreviewInTheTable) {
   arrow::BinaryBuilder b;
   ASSERT_TRUE(b.Append(std::string("\x0a\x1b\x00", 3)).ok());
