@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include <arrow/api.h>
 #include <arrow/util/decimal.h>
@@ -34,11 +35,20 @@ void ExpectCorrupt(const std::string& stored, const std::shared_ptr<arrow::DataT
   EXPECT_NE(arr.status().message().find(stored), std::string::npos) << arr.status().ToString();
 }
 
+// The value of a valid fixed-width scalar (numbers, booleans, timestamps: read from a
+// one-row array, since a TimestampScalar is not a PrimitiveScalar<Int64Type>).
 template <typename T>
 T ValueOf(const std::shared_ptr<arrow::Scalar>& s) {
   EXPECT_TRUE(s && s->is_valid);
-  return s ? static_cast<const arrow::internal::PrimitiveScalar<typename arrow::CTypeTraits<T>::ArrowType>&>(*s).value
-           : T{};
+  if (!s || !s->is_valid) return T{};
+  auto arr = arrow::MakeArrayFromScalar(*s, 1);
+  EXPECT_TRUE(arr.ok());
+  if (!arr.ok()) return T{};
+  if constexpr (std::is_same_v<T, bool>) {
+    return static_cast<const arrow::BooleanArray&>(**arr).Value(0);
+  } else {
+    return (*arr)->data()->template GetValues<T>(1)[0];
+  }
 }
 
 // The stored string for one value of `type` built from `scalar`.
