@@ -6,6 +6,7 @@
 #include <arrow/util/utf8.h>
 #include <fmt/format.h>
 
+#include "common/civil_date.h"
 #include "columnar/arrow_status.h"
 #include "telemetry/event.h"
 
@@ -79,20 +80,7 @@ std::shared_ptr<arrow::Schema> QuarantineTableSchema() {
   });
 }
 
-std::string DayToIsoDate(int32_t days) {
-  // Howard Hinnant's civil_from_days.
-  int64_t z = static_cast<int64_t>(days) + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  return fmt::format("{:04}-{:02}-{:02}", y, m, d);
-}
+std::string DayToIsoDate(int32_t days) { return FormatIsoDate(days); }
 
 struct EventRows::Builders {
   explicit Builders(arrow::MemoryPool* pool)

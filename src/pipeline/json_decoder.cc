@@ -1053,7 +1053,7 @@ std::string FormatSlot(const TypeNode& t, const Slot& s) {
     case Kind::kFloat: return fmt::format("{}", s.u.d);
     case Kind::kDecimal: return FormatDecimal(s.decimal(), t.scale);
     case Kind::kBoolean: return s.u.i ? "true" : "false";
-    case Kind::kDate: return jt::FormatDay(s.u.i);
+    case Kind::kDate: return FormatIsoDate(s.u.i);
     case Kind::kTimestamp: return jt::FormatMicros(s.u.i, true);
     case Kind::kTimestampNtz: return jt::FormatMicros(s.u.i, false);
     case Kind::kStruct:

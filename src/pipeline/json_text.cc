@@ -204,16 +204,6 @@ Status EpochToMicros(std::string_view text, EpochUnit unit, int64_t* micros) {
   return Status::OK();
 }
 
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  // Howard Hinnant's days_from_civil.
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
 int32_t DayOfMicros(int64_t micros) {
   constexpr int64_t kMicrosPerDay = 86'400'000'000LL;
   int64_t d = micros / kMicrosPerDay;
@@ -221,27 +211,12 @@ int32_t DayOfMicros(int64_t micros) {
   return static_cast<int32_t>(d);
 }
 
-std::string FormatDay(int64_t days) {
-  // Howard Hinnant's civil_from_days.
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  return fmt::format("{:04}-{:02}-{:02}", y, m, d);
-}
-
 std::string FormatMicros(int64_t micros, bool utc) {
   constexpr int64_t kMicrosPerDay = 86'400'000'000LL;
   const int32_t day = DayOfMicros(micros);
   const auto in_day = static_cast<int64_t>(static_cast<__int128>(micros) - static_cast<__int128>(day) * kMicrosPerDay);
   const int64_t s = in_day / 1'000'000;
-  return fmt::format("{}T{:02}:{:02}:{:02}.{:06}{}", FormatDay(day), s / 3600, s / 60 % 60, s % 60,
+  return fmt::format("{}T{:02}:{:02}:{:02}.{:06}{}", FormatIsoDate(day), s / 3600, s / 60 % 60, s % 60,
                      in_day % 1'000'000, utc ? "Z" : "");
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/civil_date.h"
 #include "common/status.h"
 #include "pipeline/spec.h"
 
@@ -66,14 +67,12 @@ Status ParseIsoTimestamp(std::string_view text, OffsetRule rule, int64_t* micros
 // YYYY-MM-DD -> days since 1970-01-01.
 Status ParseIsoDate(std::string_view text, int32_t* days);
 
-// Days since 1970-01-01 of a civil date (proleptic Gregorian); the UTC day of a
-// microsecond instant (rounded down for instants before 1970).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
+// The UTC day of a microsecond instant (rounded down for instants before 1970). Civil
+// dates <-> days: common/civil_date.h (DaysFromCivil, FormatIsoDate).
 int32_t DayOfMicros(int64_t micros);
 
-// "YYYY-MM-DD" of days since 1970-01-01; "YYYY-MM-DDThh:mm:ss.ffffff" (+ "Z" when
-// `utc`) of microseconds since the epoch. For values in reasons.
-std::string FormatDay(int64_t days);
+// "YYYY-MM-DDThh:mm:ss.ffffff" (+ "Z" when `utc`) of microseconds since the epoch. For
+// values in reasons.
 std::string FormatMicros(int64_t micros, bool utc);
 
 // RFC 4648 base64, standard alphabet ('+', '/'); the '=' padding is optional, no

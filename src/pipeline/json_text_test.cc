@@ -148,7 +148,7 @@ TEST(IsoDateTest, RealCalendarDays) {
   EXPECT_THAT(ParseIsoDate("2023-02-29", &d).message(), HasSubstr("day 29 of 2023-02"));
   EXPECT_FALSE(ParseIsoDate("2024-1-01", &d).ok());
   EXPECT_FALSE(ParseIsoDate("2024-01-01T00:00:00Z", &d).ok());
-  EXPECT_EQ(FormatDay(19783), "2024-03-01");
+  EXPECT_EQ(FormatIsoDate(19783), "2024-03-01");
   EXPECT_EQ(DayOfMicros(-1), -1);
   EXPECT_EQ(FormatMicros(1'704'067'200'000'001, true), "2024-01-01T00:00:00.000001Z");
 }
