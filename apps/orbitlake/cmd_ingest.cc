@@ -7,6 +7,8 @@
 #include "apps/orbitlake/version.h"
 #include "common/progress.h"
 #include "ingest/ingester.h"
+#include "ingest/telemetry_pipeline.h"
+#include "pipeline/pipeline_file.h"
 #include "metrics/metrics.h"
 #include "common/duration.h"
 #include "storage/fault_storage.h"
@@ -35,6 +37,14 @@ struct IngestFlags {
   bool metrics_addr_given = false;
   bool quiet = false;
   std::vector<std::string> inject_crash;  // fault rules for crash tests (hidden)
+  std::string pipeline_file;              // --pipeline: a declared pipeline instead of the satellite one
+  std::vector<std::string> topics = {"sat-data"};
+  // Options whose value a pipeline file also sets: given explicitly, they override it.
+  CLI::Option* brokers_opt = nullptr;
+  CLI::Option* group_opt = nullptr;
+  CLI::Option* app_id_opt = nullptr;
+  // Options of the built-in pipeline only (refused with --pipeline).
+  std::vector<CLI::Option*> builtin_only;
 };
 
 // The table's storage (its URI was checked when parsed); with --inject-crash rules,
@@ -53,6 +63,30 @@ Result<std::shared_ptr<storage::Storage>> TableStorage(const std::string& uri,
   return std::shared_ptr<storage::Storage>(faulty);
 }
 
+// The pipeline to run: the file's (its [kafka] settings unless given on the command line
+// or in the environment), or the built-in satellite pipeline from the flags.
+Status ResolvePipeline(IngestFlags& f) {
+  auto& o = f.options;
+  if (f.pipeline_file.empty()) {
+    ingest::TelemetryPipelineOptions t;
+    t.topics = f.topics;
+    t.table = f.table;
+    t.quarantine = f.quarantine;
+    t.partition_by = f.partition_by == "none" ? std::vector<std::string>{} : std::vector<std::string>{"date"};
+    o.pipeline = ingest::TelemetryPipeline(t);
+    f.quarantine = o.pipeline.tables[0].quarantine_path;
+    return Status::OK();
+  }
+  ORBIT_ASSIGN_OR_RETURN(o.pipeline, pipeline::LoadPipelineFile(f.pipeline_file));
+  const auto& k = o.pipeline.kafka;
+  if (f.brokers_opt->count() == 0) f.kafka.client.brokers = k.brokers;
+  if (f.group_opt->count() == 0) o.group_id = k.group;
+  if (f.app_id_opt->count() == 0) o.app_id = k.app_id;
+  // The file's librdkafka properties first: -X on the command line still overrides them.
+  f.kafka.client.properties.insert(f.kafka.client.properties.begin(), k.properties.begin(), k.properties.end());
+  return Status::OK();
+}
+
 std::string StatusLine(const ingest::IngestStats& s) {
   std::string lag = s.lag < 0 ? "?" : HumanCount(static_cast<double>(s.lag));
   double rate = s.seconds > 0 ? static_cast<double>(s.messages) / s.seconds : 0;
@@ -64,6 +98,14 @@ std::string StatusLine(const ingest::IngestStats& s) {
 
 int RunIngestCommand(IngestFlags& f) {
   if (Status st = ApplyKafkaProperties(&f.kafka); !st.ok()) return Fail("ingest", st);
+  for (CLI::Option* opt : f.builtin_only) {
+    if (!f.pipeline_file.empty() && opt->count() > 0) {
+      fmt::print(stderr, "orbitlake ingest: error: {} cannot be combined with --pipeline: the pipeline file declares "
+                 "the topics and tables\n", opt->get_name());
+      return kExitUsage;
+    }
+  }
+  if (Status st = ResolvePipeline(f); !st.ok()) return Fail("ingest", st);
   auto& o = f.options;
   o.client = f.kafka.client;
   auto interval = ParseDuration(f.interval);
@@ -73,22 +115,12 @@ int RunIngestCommand(IngestFlags& f) {
   auto startup = ParseDuration(f.startup_timeout);
   if (!startup.ok()) return Fail("ingest", startup.status().WithContext("--startup-timeout"));
   o.startup_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*startup);
-  if (f.partition_by == "none") {
-    o.partition_columns = {};
-  } else if (f.partition_by == "date") {
-    o.partition_columns = {"date"};
-  } else {
-    return Fail("ingest", Status::InvalidArgument("--partition-by must be 'date' or 'none', got " + f.partition_by));
-  }
   o.starting_offsets =
       f.starting_offsets == "latest" ? ingest::StartingOffsets::kLatest : ingest::StartingOffsets::kEarliest;
-  if (f.quarantine.empty()) f.quarantine = f.table + "-quarantine";
-  auto table = TableStorage(f.table, f.inject_crash);
-  if (!table.ok()) return Fail("ingest", table.status().WithContext("--inject-crash"));
-  o.table = *table;
-  auto quarantine = storage::OpenTableStorage(f.quarantine);
-  if (!quarantine.ok()) return Fail("ingest", quarantine.status().WithContext("--quarantine-table"));
-  o.quarantine = *quarantine;
+  // Crash injection (tests) applies to the data tables: the storage points of a commit.
+  o.open_table = [&f](const std::string& uri, bool quarantine) -> Result<std::shared_ptr<storage::Storage>> {
+    return TableStorage(uri, quarantine ? std::vector<std::string>{} : f.inject_crash);
+  };
 
   metrics::Registry registry;
   registry
@@ -110,11 +142,14 @@ int RunIngestCommand(IngestFlags& f) {
     }
   }
 
-  std::string topics;
-  for (const auto& t : o.topics) topics += (topics.empty() ? "" : ",") + t;
+  std::string topics, tables;
+  for (const auto& src : o.pipeline.sources) {
+    for (const auto& t : src.topics) topics += (topics.empty() ? "" : ",") + t;
+  }
+  for (const auto& t : o.pipeline.tables) tables += (tables.empty() ? "" : ", ") + t.path;
   fmt::print(stderr,
              "orbitlake ingest: {} topic(s) {} (group {}) -> {} every {}{}{}\n", o.client.brokers, topics, o.group_id,
-             f.table, f.interval, o.until_caught_up ? ", until caught up" : "",
+             tables, f.interval, o.until_caught_up ? ", until caught up" : "",
              server ? fmt::format(", metrics on http://{}/metrics", f.metrics_addr) : "");
   Progress progress({.force_tty = f.quiet ? 0 : -1});
   auto r = ingest::RunIngest(o, [&](const ingest::IngestStats& s) {
@@ -125,10 +160,21 @@ int RunIngestCommand(IngestFlags& f) {
   progress.Finish(StatusLine(s));
   fmt::print("summary: {} messages ({}) consumed in {:.1f} s, {:.0f} msg/s\n", s.messages,
              HumanBytes(static_cast<double>(s.bytes)), s.seconds, s.seconds > 0 ? s.messages / s.seconds : 0);
-  fmt::print("         {} rows committed to {} in {} commits (versions {}..{}), {} files, {}\n", s.rows, f.table,
-             s.commits, s.first_version, s.last_version, s.files, HumanBytes(static_cast<double>(s.parquet_bytes)));
-  fmt::print("         {} quarantined (in {}), {} already in the table and skipped, {} batches dropped and re-read\n",
-             s.quarantined, f.quarantine, s.skipped, s.dropped_batches);
+  if (f.pipeline_file.empty()) {
+    fmt::print("         {} rows committed to {} in {} commits (versions {}..{}), {} files, {}\n", s.rows, f.table,
+               s.commits, s.first_version, s.last_version, s.files, HumanBytes(static_cast<double>(s.parquet_bytes)));
+    fmt::print("         {} quarantined (in {}), {} already in the table and skipped, {} batches dropped and re-read\n",
+               s.quarantined, f.quarantine, s.skipped, s.dropped_batches);
+  } else {
+    fmt::print("         {} rows in {} batch commits, {} files, {}; {} quarantined, {} already in the tables and "
+               "skipped, {} batches dropped and re-read\n",
+               s.rows, s.commits, s.files, HumanBytes(static_cast<double>(s.parquet_bytes)), s.quarantined, s.skipped,
+               s.dropped_batches);
+    for (const auto& t : s.tables) {
+      fmt::print("         {:<28} {:>10} rows  {:>6} commits  v{}  {}\n", t.name, t.rows, t.commits,
+                 t.version < 0 ? std::string("-") : std::to_string(t.version), t.path);
+    }
+  }
   if (s.missed > 0 || s.resets > 0) {
     fmt::print("         {} offsets deleted by Kafka before they were ingested, {} partitions reset\n", s.missed,
                s.resets);
@@ -153,9 +199,15 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
       "Offsets live in the table (one txn per partition), so a restart resumes where the last commit\n"
       "stopped; bad messages go to a quarantine table. Ctrl-C commits what is held and exits.");
   AddKafkaOptions(sub, &f->kafka);
-  AddTopicsOption(sub, &f->options.topics, "Topic(s) to consume");
-  AddGroupOption(sub, &f->options.group_id, "Kafka consumer group; ingesters in one group share partitions");
-  sub->add_option("--app-id", f->options.app_id,
+  f->brokers_opt = sub->get_option("--brokers");
+  sub->add_option("--pipeline", f->pipeline_file,
+                  "Run the pipeline declared in this TOML file (sources, tables, columns, routes; see "
+                  "docs/pipelines.md and 'orbitlake pipeline check FILE') instead of the built-in satellite one; "
+                  "its [kafka] settings apply unless -b/-g/--app-id are given")
+      ->check(CLI::ExistingFile);
+  f->builtin_only.push_back(AddTopicsOption(sub, &f->topics, "Topic(s) to consume (built-in pipeline)"));
+  f->group_opt = AddGroupOption(sub, &f->options.group_id, "Kafka consumer group; ingesters in one group share partitions");
+  f->app_id_opt = sub->add_option("--app-id", f->options.app_id,
                   "Names this pipeline's offsets in the table (txn appId <app-id>:<topic>:<partition>)")
       ->capture_default_str();
   sub->add_flag("--allow-new-app-id", f->options.allow_new_app_id,
@@ -165,12 +217,14 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "Topic (repeatable) whose partitions restart at their earliest offset when they end below the "
                   "offsets the table holds (the topic was deleted and recreated); recorded in the table's log")
       ->delimiter(',');
-  sub->add_option("--table", f->table, "Delta table: a folder or file:// URI (created on first use)")
-      ->capture_default_str()
-      ->envname("ORBITLAKE_TABLE")
-      ->check(TableLocation());
-  sub->add_option("--quarantine-table", f->quarantine, "Table for bad messages (default: <table>-quarantine)")
-      ->check(TableLocation());
+  f->builtin_only.push_back(
+      sub->add_option("--table", f->table, "Delta table: a folder or file:// URI (created on first use)")
+          ->capture_default_str()
+          ->envname("ORBITLAKE_TABLE")
+          ->check(TableLocation()));
+  f->builtin_only.push_back(
+      sub->add_option("--quarantine-table", f->quarantine, "Table for bad messages (default: <table>-quarantine)")
+          ->check(TableLocation()));
   sub->add_option("-i,--interval", f->interval, "Micro-batch interval: a batch commits at most this long after its "
                                                "first row, even if no more messages arrive (e.g. 1s, 500ms)")
       ->capture_default_str()
@@ -186,9 +240,10 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "Close a batch when its Parquet output reaches this many compressed bytes")
       ->capture_default_str()
       ->check(IntegerIn(kMinBatchBytes, kMaxBatchBytes));
-  sub->add_option("--partition-by", f->partition_by, "Partition a new table by event 'date' (UTC) or 'none'")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"date", "none"}));
+  f->builtin_only.push_back(
+      sub->add_option("--partition-by", f->partition_by, "Partition a new table by event 'date' (UTC) or 'none'")
+          ->capture_default_str()
+          ->check(CLI::IsMember({"date", "none"})));
   sub->add_option("--starting-offsets", f->starting_offsets,
                   "Where partitions the table has never seen start: earliest or latest")
       ->capture_default_str()

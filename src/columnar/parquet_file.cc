@@ -39,8 +39,9 @@ std::shared_ptr<parquet::WriterProperties> ParquetProperties(const ParquetWriteO
 }
 
 std::shared_ptr<parquet::ArrowWriterProperties> ArrowProperties() {
-  // Timestamps are stored as microseconds UTC, the only timestamp Delta readers accept
-  // without the timestampNtz feature; store_schema keeps the timezone for Arrow readers.
+  // Timestamps are stored as microseconds: UTC-adjusted for timestamp, not adjusted for
+  // timestamp_ntz (a zone-less Arrow timestamp); store_schema keeps the timezone for
+  // Arrow readers.
   return parquet::ArrowWriterProperties::Builder()
       .coerce_timestamps(arrow::TimeUnit::MICRO)
       ->store_schema()

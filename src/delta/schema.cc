@@ -33,12 +33,8 @@ Result<json> TypeToJson(const arrow::DataType& t, const std::string& where) {
     case arrow::Type::DATE32: return json("date");
     case arrow::Type::TIMESTAMP: {
       const auto& ts = static_cast<const arrow::TimestampType&>(t);
-      if (ts.timezone().empty()) {
-        return Status::Unsupported("column '" + where +
-                                   "': timestamp without time zone needs Delta's timestampNtz feature, which "
-                                   "orbitlake does not write; use timestamp(us, \"UTC\")");
-      }
-      return json("timestamp");
+      // timestamp_ntz needs the timestampNtz table feature: Table sets it on create.
+      return json(ts.timezone().empty() ? "timestamp_ntz" : "timestamp");
     }
     case arrow::Type::DECIMAL128: {
       const auto& d = static_cast<const arrow::Decimal128Type&>(t);

@@ -2,9 +2,9 @@
 //
 // Arrow -> Delta: int8/16/32/64 -> byte/short/integer/long, float/double, bool, utf8 ->
 // string, binary, date32 -> date, timestamp with a time zone -> timestamp (stored as
-// microseconds UTC), decimal128(p,s), struct, list, map. Timestamps without a time zone
-// would need the timestampNtz feature (protocol 3/7), which orbitlake does not write:
-// they are refused with a message saying so. Field metadata is not carried over.
+// microseconds UTC), timestamp without a time zone -> timestamp_ntz (a table holding one
+// needs the timestampNtz feature, protocol 3/7, which Table sets), decimal128(p,s),
+// struct, list, map. Field metadata is not carried over.
 //
 // Delta -> Arrow: the reverse, with timestamp -> timestamp(us, "UTC") and
 // timestamp_ntz -> timestamp(us).

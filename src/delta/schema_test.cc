@@ -37,11 +37,13 @@ TEST(SchemaTest, ArrowToSparkTypeNamesAndBack) {
   }
 }
 
-TEST(SchemaTest, TimestampWithoutZoneIsRefusedWithReason) {
+TEST(SchemaTest, TimestampWithoutZoneIsTimestampNtzBothWays) {
   auto s = ToSchemaString(*arrow::schema({arrow::field("t", arrow::timestamp(arrow::TimeUnit::MICRO))}));
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(s.status().message().find("timestampNtz"), std::string::npos);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_NE(s->find(R"("type":"timestamp_ntz")"), std::string::npos) << *s;
+  auto back = FromSchemaString(*s);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE((*back)->field(0)->type()->Equals(*arrow::timestamp(arrow::TimeUnit::MICRO)));
 }
 
 TEST(SchemaTest, BadSchemaStringIsCorruption) {

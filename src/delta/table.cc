@@ -60,6 +60,54 @@ Status CheckSameTable(const Snapshot& snap, const arrow::Schema& wanted, const C
   return Status::OK();
 }
 
+bool HasTimestampNtz(const arrow::DataType& t) {
+  if (t.id() == arrow::Type::TIMESTAMP && static_cast<const arrow::TimestampType&>(t).timezone().empty()) return true;
+  for (const auto& f : t.fields()) {
+    if (HasTimestampNtz(*f->type())) return true;
+  }
+  return false;
+}
+
+bool HasTimestampNtz(const arrow::Schema& schema) {
+  for (const auto& f : schema.fields()) {
+    if (HasTimestampNtz(*f->type())) return true;
+  }
+  return false;
+}
+
+// The lowest protocol that can hold `schema`: timestamp_ntz needs the table features
+// protocol (reader 3, writer 7) with timestampNtz; anything else 1/2.
+Protocol ProtocolFor(const arrow::Schema& schema) {
+  Protocol p;
+  if (HasTimestampNtz(schema)) {
+    p.min_reader_version = 3;
+    p.min_writer_version = 7;
+    p.reader_features = std::vector<std::string>{"timestampNtz"};
+    p.writer_features = std::vector<std::string>{"timestampNtz"};
+  }
+  return p;
+}
+
+// The columns `wanted` adds to `found` when that is all it does (see
+// CreateOptions::add_new_columns); nullopt when it changes anything else.
+std::optional<std::vector<std::shared_ptr<arrow::Field>>> AddedColumns(const arrow::Schema& found,
+                                                                       const arrow::Schema& wanted) {
+  std::vector<std::shared_ptr<arrow::Field>> added;
+  int next_found = 0;  // existing columns must appear in their order
+  for (const auto& w : wanted.fields()) {
+    const int i = found.GetFieldIndex(w->name());
+    if (i < 0) {
+      if (!w->nullable()) return std::nullopt;
+      added.push_back(w);
+      continue;
+    }
+    if (i != next_found || !found.field(i)->Equals(*w)) return std::nullopt;
+    ++next_found;
+  }
+  if (next_found != found.num_fields()) return std::nullopt;
+  return added;
+}
+
 }  // namespace
 
 Table::Table(std::shared_ptr<storage::Storage> storage, TableOptions options, Snapshot snapshot)
@@ -105,7 +153,7 @@ Result<std::unique_ptr<Table>> Table::OpenOrCreate(std::shared_ptr<storage::Stor
                {"isBlindAppend", true},
                {"engineInfo", options.engine_info},
                {"txnId", NewUuid()}};
-    const std::string payload = SerializeCommit({ci, Protocol{}, md});
+    const std::string payload = SerializeCommit({ci, ProtocolFor(*schema), md});
     Status st = storage->PutIfAbsent(CommitPath(0), payload);
     // Losing the race (or not knowing) is fine: whoever created it, check it is ours-compatible.
     if (!st.ok() && st.code() != StatusCode::kAlreadyExists && !IsRetryable(st)) {
@@ -117,8 +165,51 @@ Result<std::unique_ptr<Table>> Table::OpenOrCreate(std::shared_ptr<storage::Stor
     if (!st.ok() && snap.status().code() == StatusCode::kNotFound) return st.WithContext("create table " + where);
   }
   if (!snap.ok()) return snap.status();
-  ORBIT_RETURN_IF_ERROR(CheckSameTable(*snap, *schema, create, where));
+  Status same = CheckSameTable(*snap, *schema, create, where);
+  if (!same.ok() && create.add_new_columns && snap->partition_columns() == create.partition_columns) {
+    ORBIT_ASSIGN_OR_RETURN(std::string canonical, ToSchemaString(*schema));
+    ORBIT_ASSIGN_OR_RETURN(auto wanted, FromSchemaString(canonical));
+    if (auto added = AddedColumns(*snap->schema(), *wanted); added && !added->empty()) {
+      auto table = std::unique_ptr<Table>(new Table(std::move(storage), std::move(options), std::move(*snap)));
+      ORBIT_RETURN_IF_ERROR(table->AddColumns(*wanted, *added));
+      return table;
+    }
+  }
+  ORBIT_RETURN_IF_ERROR(same);
   return std::unique_ptr<Table>(new Table(std::move(storage), std::move(options), std::move(*snap)));
+}
+
+Status Table::AddColumns(const arrow::Schema& schema, const std::vector<std::shared_ptr<arrow::Field>>& added) {
+  Metadata md = snapshot_.metadata();
+  ORBIT_ASSIGN_OR_RETURN(md.schema_string, ToSchemaString(schema));
+  std::vector<Action> actions{md};
+  Protocol need = ProtocolFor(schema);
+  const Protocol& have = snapshot_.protocol();
+  if (need.min_writer_version > have.min_writer_version) {
+    Protocol p = have;
+    p.min_reader_version = std::max(have.min_reader_version, need.min_reader_version);
+    p.min_writer_version = need.min_writer_version;
+    if (!p.reader_features) p.reader_features = std::vector<std::string>{};
+    if (!p.writer_features) p.writer_features = std::vector<std::string>{};
+    p.reader_features->push_back("timestampNtz");
+    p.writer_features->push_back("timestampNtz");
+    if (have.min_writer_version < 7) {
+      // Moving a legacy 1/2 table to table features keeps what writer 2 implied.
+      p.writer_features->push_back("appendOnly");
+      p.writer_features->push_back("invariants");
+    }
+    actions.push_back(p);
+  }
+  json columns = json::array();
+  for (const auto& f : added) {
+    ORBIT_ASSIGN_OR_RETURN(std::string one, ToSchemaString(*arrow::schema({f})));
+    columns.push_back({{"column", json::parse(one)["fields"][0]}});
+  }
+  ORBIT_ASSIGN_OR_RETURN(CommitOutcome outcome, Commit(std::move(actions), "ADD COLUMNS", {{"columns", columns.dump()}}));
+  if (auto* c = std::get_if<Conflict>(&outcome)) {
+    return Status::Conflict("adding columns to " + storage_->Describe("") + ": " + c->reason);
+  }
+  return Status::OK();
 }
 
 Status Table::Refresh() {

@@ -49,6 +49,7 @@
 #include "storage/storage.h"
 
 namespace arrow {
+class Field;
 class Schema;
 }
 
@@ -88,6 +89,11 @@ struct CreateOptions {
   StringMap configuration;
   std::optional<std::string> name;
   std::optional<std::string> description;
+  // When the table exists and `schema` only adds nullable columns to it (every existing
+  // column kept, same type, nullability and relative order), commit the new schema (a
+  // metaData action, operation "ADD COLUMNS") instead of refusing. Any other difference
+  // is still refused, naming the column. Default off.
+  bool add_new_columns = false;
 };
 
 struct Committed {
@@ -184,6 +190,8 @@ class Table {
                                    const std::map<std::string, int64_t>& expect = {});
 
   void StartCheckpoint();
+  // Commits `schema` (= the current one plus `added`), see CreateOptions::add_new_columns.
+  Status AddColumns(const arrow::Schema& schema, const std::vector<std::shared_ptr<arrow::Field>>& added);
 
   std::shared_ptr<storage::Storage> storage_;
   TableOptions options_;

@@ -16,6 +16,7 @@
 #include "delta/snapshot.h"
 #include "ingest/committer.h"
 #include "ingest/ingester.h"
+#include "ingest/telemetry_pipeline.h"
 #include "kafka/admin.h"
 #include "kafka/consumer.h"
 #include "producer/produce.h"
@@ -172,11 +173,12 @@ Result<DemoReport> RunDemo(const DemoOptions& o, const std::function<void(const 
   // 3. The ingester, on its own thread.
   ingest::IngestOptions io;
   io.client = client;
-  io.topics = {o.topic};
+  ingest::TelemetryPipelineOptions pipeline;
+  pipeline.topics = {o.topic};
+  pipeline.table = report.table_path;
+  io.pipeline = ingest::TelemetryPipeline(pipeline);
   io.group_id = o.group_id;
   io.app_id = o.app_id;
-  io.table = std::make_shared<storage::LocalStorage>(report.table_path);
-  io.quarantine = std::make_shared<storage::LocalStorage>(report.table_path + "-quarantine");
   io.batch.interval = o.interval;
   std::mutex mu;
   ingest::IngestStats live;  // GUARDED_BY(mu)

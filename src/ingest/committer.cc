@@ -1,5 +1,7 @@
 #include "ingest/committer.h"
 
+#include <algorithm>
+
 #include <arrow/api.h>
 #include <fmt/format.h>
 
@@ -30,19 +32,22 @@ Committer::Committer(CommitterOptions options, std::function<void(const CommitRe
     : options_(std::move(options)),
       on_commit_(std::move(on_commit)),
       clock_(options_.clock != nullptr ? *options_.clock : SystemClock()),
+      sinks_(options_.sinks.size()),
       queue_(options_.queue_capacity) {}
 
-Result<std::unique_ptr<Committer>> Committer::Start(CommitterOptions options, std::shared_ptr<arrow::Schema> schema,
+Result<std::unique_ptr<Committer>> Committer::Start(CommitterOptions options,
                                                     std::function<void(const CommitResult&)> on_commit) {
+  if (options.sinks.empty()) return Status::InvalidArgument("the committer needs at least one table");
   std::unique_ptr<Committer> c(new Committer(std::move(options), std::move(on_commit)));
-  c->schema_ = std::move(schema);
   // Fail fast on an existing table of another schema; create a missing one only when
   // there is something to commit.
-  auto existing = delta::Table::Open(c->options_.table, c->options_.table_options);
-  if (existing.ok()) {
-    ORBIT_RETURN_IF_ERROR(c->EnsureTable());
-  } else if (existing.status().code() != StatusCode::kNotFound) {
-    return existing.status();
+  for (size_t i = 0; i < c->options_.sinks.size(); ++i) {
+    auto existing = delta::Table::Open(c->options_.sinks[i].storage, c->options_.table_options);
+    if (existing.ok()) {
+      ORBIT_RETURN_IF_ERROR(c->EnsureTable(static_cast<int>(i)));
+    } else if (existing.status().code() != StatusCode::kNotFound) {
+      return existing.status();
+    }
   }
   c->thread_ = std::thread([raw = c.get()] { raw->Loop(); });
   return c;
@@ -50,21 +55,22 @@ Result<std::unique_ptr<Committer>> Committer::Start(CommitterOptions options, st
 
 Committer::~Committer() { Stop(); }
 
-void Committer::Submit(int64_t epoch, std::shared_ptr<arrow::RecordBatch> rows,
-                       std::shared_ptr<arrow::RecordBatch> quarantine) {
+void Committer::Submit(int64_t epoch, std::vector<SinkRows> rows, std::vector<int64_t> event_ns) {
   Item item;
   item.kind = Item::Kind::kRows;
   item.epoch = epoch;
   item.rows = std::move(rows);
-  item.quarantine = std::move(quarantine);
+  item.event_ns = std::move(event_ns);
   queue_.Push(std::move(item));
 }
 
-std::future<Status> Committer::Seal(int64_t epoch, std::vector<PartitionRange> ranges) {
+std::future<Status> Committer::Seal(int64_t epoch, std::vector<PartitionRange> ranges,
+                                    std::vector<SinkCommit> commits) {
   Item item;
   item.kind = Item::Kind::kSeal;
   item.epoch = epoch;
   item.ranges = std::move(ranges);
+  item.commits = std::move(commits);
   item.done = std::make_shared<std::promise<Status>>();
   std::future<Status> f = item.done->get_future();
   if (!queue_.Push(item)) item.done->set_value(Status::Cancelled("committer stopped"));
@@ -96,8 +102,11 @@ void Committer::Stop() {
 }
 
 void Committer::DropBatch(const std::string& why) {
-  writer_.reset();  // files never finished are never visible
-  quarantined_.clear();
+  for (Sink& s : sinks_) {
+    s.writer.reset();  // files never finished are never visible
+    s.rows = 0;
+    s.bytes_before = 0;
+  }
   event_ns_.clear();
   encoded_bytes_.store(0);
   if (!why.empty()) {
@@ -119,8 +128,10 @@ void Committer::Loop() {
         DropBatch("");
         break;
       case Item::Kind::kRefresh: {
-        Status st = table_ ? table_->Refresh() : Status::OK();
-        if (st.ok() && quarantine_table_) st = quarantine_table_->Refresh();
+        Status st;
+        for (Sink& s : sinks_) {
+          if (s.table && st.ok()) st = s.table->Refresh();
+        }
         if (!st.ok()) {
           std::lock_guard lock(mu_);
           fatal_ = st;
@@ -140,7 +151,7 @@ void Committer::Loop() {
           break;
         }
         const auto start = clock_.Now();
-        Result<CommitResult> r = CommitBatch(item->ranges);
+        Result<CommitResult> r = CommitBatch(item->ranges, item->commits);
         if (!r.ok()) {
           {
             std::lock_guard lock(mu_);
@@ -161,109 +172,136 @@ void Committer::Loop() {
   DropBatch("");
 }
 
-Status Committer::EnsureTable() {
-  if (table_) return Status::OK();
+Status Committer::EnsureTable(int i) {
+  Sink& sink = sinks_[i];
+  if (sink.table) return Status::OK();
+  const SinkOptions& o = options_.sinks[i];
   delta::CreateOptions create;
-  create.partition_columns = options_.partition_columns;
-  ORBIT_ASSIGN_OR_RETURN(table_, delta::Table::OpenOrCreate(options_.table, schema_, create, options_.table_options));
+  create.partition_columns = o.partition_columns;
+  create.add_new_columns = options_.add_new_columns;
+  auto table = delta::Table::OpenOrCreate(o.storage, o.schema, create, options_.table_options);
+  if (!table.ok()) return table.status().WithContext(o.name);
+  sink.table = std::move(*table);
   return Status::OK();
 }
 
 Status Committer::WriteRows(const Item& item) {
-  if (item.quarantine && item.quarantine->num_rows() > 0) quarantined_.push_back(item.quarantine);
-  if (!item.rows || item.rows->num_rows() == 0) return Status::OK();
-  ORBIT_RETURN_IF_ERROR(EnsureTable());
-  if (!writer_) writer_ = table_->NewWriter();
-  ORBIT_RETURN_IF_ERROR(writer_->Write(*item.rows));
-  auto ns = std::static_pointer_cast<arrow::Int64Array>(item.rows->GetColumnByName("event_time_ns"));
-  for (int64_t i = 0; i < ns->length(); ++i) event_ns_.push_back(ns->Value(i));
-  encoded_bytes_.store(writer_->bytes());
+  for (const SinkRows& r : item.rows) {
+    if (!r.rows || r.rows->num_rows() == 0) continue;
+    ORBIT_RETURN_IF_ERROR(EnsureTable(r.sink));
+    Sink& sink = sinks_[r.sink];
+    if (!sink.writer) sink.writer = sink.table->NewWriter();
+    ORBIT_RETURN_IF_ERROR(sink.writer->Write(*r.rows));
+    sink.rows += r.rows->num_rows();
+    const int64_t bytes = sink.writer->bytes();
+    encoded_bytes_.fetch_add(bytes - sink.bytes_before);
+    sink.bytes_before = bytes;
+  }
+  event_ns_.insert(event_ns_.end(), item.event_ns.begin(), item.event_ns.end());
   return Status::OK();
 }
 
-Result<delta::CommitOutcome> Committer::AppendFenced(delta::Table& table, std::vector<delta::AddFile> adds,
-                                                     const std::vector<PartitionRange>& ranges, bool quarantine) {
+Result<SinkResult> Committer::CommitSink(const std::vector<PartitionRange>& ranges, const SinkCommit& commit,
+                                         std::string* detail) {
+  const SinkOptions& o = options_.sinks[commit.sink];
+  Sink& sink = sinks_[commit.sink];
+  SinkResult result;
+  result.sink = commit.sink;
   delta::AppendRequest req;
-  req.adds = std::move(adds);
   req.operation = "STREAMING UPDATE";
   req.operation_parameters = {{"outputMode", "Append"}, {"queryId", options_.app_id}};
-  for (const auto& r : ranges) {
-    const int64_t first = quarantine ? r.quarantine_first : r.first;
-    if (r.last < first) continue;  // nothing new for this table from this partition
+  for (size_t i = 0; i < ranges.size() && i < commit.first.size(); ++i) {
+    const PartitionRange& r = ranges[i];
+    if (r.last < commit.first[i]) continue;  // nothing new for this table from this partition
+    if (std::find(o.topics.begin(), o.topics.end(), r.topic) == o.topics.end()) continue;
     std::string id = TxnAppId(options_.app_id, r.topic, r.partition);
     req.txns.push_back({id, r.last, std::nullopt});
-    req.fence[id] = first;
+    req.fence[id] = commit.first[i];
   }
-  return table.Append(std::move(req));
+  if (sink.writer) {
+    result.rows = sink.rows;
+    ORBIT_ASSIGN_OR_RETURN(req.adds, sink.writer->Finish());
+    sink.writer.reset();
+    sink.rows = 0;
+    sink.bytes_before = 0;
+  }
+  if (req.adds.empty() && req.txns.empty()) return result;  // kEmpty
+  result.files = static_cast<int64_t>(req.adds.size());
+  for (const auto& a : req.adds) result.bytes += a.size;
+  ORBIT_RETURN_IF_ERROR(EnsureTable(commit.sink));
+  auto outcome = sink.table->Append(std::move(req));
+  if (!outcome.ok()) return outcome.status().WithContext("committing to " + o.name);
+  if (auto* c = std::get_if<delta::Committed>(&*outcome)) {
+    result.outcome = Outcome::kCommitted;
+    result.version = c->version;
+    if (!c->checkpoint.ok()) {
+      *detail += fmt::format("{}checkpoint of {} failed (commit stands): {}", detail->empty() ? "" : "; ", o.name,
+                             c->checkpoint.ToString());
+    }
+  } else if (auto* a = std::get_if<delta::AlreadyCommitted>(&*outcome)) {
+    result.outcome = Outcome::kAlreadyCommitted;
+    result.version = a->version;
+    *detail += fmt::format("{}{}: offsets already in the table at version {}", detail->empty() ? "" : "; ", o.name,
+                           a->version);
+  } else {
+    result.outcome = Outcome::kFenced;
+    *detail = o.name + ": " + std::get<delta::Conflict>(*outcome).reason;
+  }
+  return result;
 }
 
-Status Committer::CommitQuarantine(const std::vector<PartitionRange>& ranges, CommitResult* result) {
-  if (quarantined_.empty()) return Status::OK();
-  if (!quarantine_table_) {
-    delta::CreateOptions create;
-    create.partition_columns = {};
-    ORBIT_ASSIGN_OR_RETURN(quarantine_table_, delta::Table::OpenOrCreate(options_.quarantine, QuarantineTableSchema(),
-                                                                         create, options_.table_options));
-  }
-  auto writer = quarantine_table_->NewWriter();
-  for (const auto& b : quarantined_) {
-    ORBIT_RETURN_IF_ERROR(writer->Write(*b));
-    result->quarantined += b->num_rows();
-  }
-  ORBIT_ASSIGN_OR_RETURN(auto adds, writer->Finish());
-  ORBIT_ASSIGN_OR_RETURN(delta::CommitOutcome outcome, AppendFenced(*quarantine_table_, std::move(adds), ranges, true));
-  if (auto* c = std::get_if<delta::Conflict>(&outcome)) {
-    // The quarantine table is fenced like the raw one; a conflict there means another
-    // ingester owns these offsets now.
-    result->outcome = Outcome::kFenced;
-    result->detail = "quarantine table: " + c->reason;
-  }
-  return Status::OK();
-}
-
-Result<CommitResult> Committer::CommitBatch(const std::vector<PartitionRange>& ranges) {
+Result<CommitResult> Committer::CommitBatch(const std::vector<PartitionRange>& ranges,
+                                            const std::vector<SinkCommit>& commits) {
   CommitResult result;
   result.ranges = ranges;
   if (ranges.empty()) {
     DropBatch("");
     return result;
   }
-  ORBIT_RETURN_IF_ERROR(CommitQuarantine(ranges, &result));
-  if (result.outcome == Outcome::kFenced) return result;
-
-  std::vector<delta::AddFile> adds;
-  if (writer_) {
-    result.rows = writer_->rows();
-    ORBIT_ASSIGN_OR_RETURN(adds, writer_->Finish());
-    writer_.reset();
+  // Quarantine tables first: after a crash between commits they are ahead of the data
+  // tables, never behind, and skip what they hold (see the class comment).
+  std::vector<const SinkCommit*> order;
+  for (const auto& c : commits) {
+    if (options_.sinks[c.sink].quarantine) order.push_back(&c);
   }
-  result.files = static_cast<int64_t>(adds.size());
-  for (const auto& a : adds) result.bytes += a.size;
-  // A batch of quarantined messages only still records its offsets in the raw table.
-  ORBIT_RETURN_IF_ERROR(EnsureTable());
-  ORBIT_ASSIGN_OR_RETURN(delta::CommitOutcome outcome, AppendFenced(*table_, std::move(adds), ranges, false));
-  const auto now_ns = clock_.WallNow();
-  if (auto* c = std::get_if<delta::Committed>(&outcome)) {
-    result.outcome = Outcome::kCommitted;
-    result.version = c->version;
+  for (const auto& c : commits) {
+    if (!options_.sinks[c.sink].quarantine) order.push_back(&c);
+  }
+  bool all_already = true;
+  for (const SinkCommit* c : order) {
+    ORBIT_ASSIGN_OR_RETURN(SinkResult r, CommitSink(ranges, *c, &result.detail));
+    if (r.outcome == Outcome::kEmpty) continue;
+    result.sinks.push_back(r);
+    if (r.outcome == Outcome::kFenced) {
+      result.outcome = Outcome::kFenced;
+      return result;
+    }
+    all_already = all_already && r.outcome == Outcome::kAlreadyCommitted;
+    const bool quarantine = options_.sinks[r.sink].quarantine;
+    if (r.outcome == Outcome::kCommitted) {
+      (quarantine ? result.quarantined : result.rows) += r.rows;
+      result.files += r.files;
+      result.bytes += r.bytes;
+    }
+    if (!quarantine && result.version < 0) result.version = r.version;
+  }
+  if (result.sinks.empty()) {
+    DropBatch("");
+    return result;
+  }
+  result.outcome = all_already ? Outcome::kAlreadyCommitted : Outcome::kCommitted;
+  if (result.outcome == Outcome::kCommitted) {
+    const auto now_ns = clock_.WallNow();
     for (int64_t ns : event_ns_) {
+      if (ns <= 0) continue;
       const auto latency = now_ns - std::chrono::nanoseconds(ns);
       latency_.Record(latency);
       if (options_.latency_histogram) {
         options_.latency_histogram->Observe(std::chrono::duration<double>(latency).count());
       }
     }
-    if (!c->checkpoint.ok()) result.detail = "checkpoint failed (commit stands): " + c->checkpoint.ToString();
-  } else if (auto* a = std::get_if<delta::AlreadyCommitted>(&outcome)) {
-    result.outcome = Outcome::kAlreadyCommitted;
-    result.version = a->version;
-    result.detail = fmt::format("offsets already in the table at version {}", a->version);
-  } else {
-    result.outcome = Outcome::kFenced;
-    result.detail = std::get<delta::Conflict>(outcome).reason;
   }
   event_ns_.clear();
-  quarantined_.clear();
   encoded_bytes_.store(0);
   return result;
 }

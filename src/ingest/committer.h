@@ -1,28 +1,31 @@
 // Committer: the writer thread of the ingester. It encodes decoded rows into Parquet
-// data files as they arrive and, when a micro-batch is sealed, commits the files and
-// one txn per Kafka partition to the Delta table in one atomic commit.
+// data files as they arrive and, when a micro-batch is sealed, commits each table the
+// batch touches ("sinks": the pipeline's tables and their quarantine tables), each in one
+// atomic commit of its files plus one txn per Kafka partition it covers.
 //
 // Pipeline: the consume loop (one thread) decodes messages into Arrow record batches
 // and Submit()s them; this class writes them on its own thread, so decoding and
 // Parquet encoding + committing use both cores. The queue between them is bounded:
 // when commits are slow the consume loop blocks instead of buffering without limit.
 //
-// Exactly-once: a sealed batch covers, per partition, the offsets [first, last]. The
-// raw table's commit carries txn{appId(topic, partition), version = last}; it is
-// fenced: if the table already holds a txn for that appId at a version >= first,
-// another ingester committed part of the same range and the batch is dropped
-// (Outcome::kFenced), never written twice. Bad messages go to the quarantine table,
-// committed first with its own txns, so a crash between the two commits re-reads
-// messages the quarantine table already has, which the consume loop then skips.
+// Exactly-once (docs/exactly-once.md, "Many tables"): a sealed batch covers, per
+// partition, the offsets [first, last]. A sink's commit carries txn{appId(topic,
+// partition), version = last} for every covered partition of its sources; it is fenced:
+// if the sink already holds that appId at a version >= the first offset the consume loop
+// believes it lacks, another ingester committed part of the same range and the batch is
+// dropped (Outcome::kFenced), never written twice. Within a batch the quarantine sinks
+// commit first, then the data sinks, in the order given: a crash between two commits
+// leaves some sinks ahead; the consume loop resumes at the lowest data sink's offset and
+// every sink skips what it already holds.
 //
 // After a dropped batch (fenced, or a commit that failed) every later item of the same
 // epoch is dropped too, until the consume loop calls Resync() with a new epoch after
-// seeking back to the table's offsets.
+// seeking back to the tables' offsets.
 //
 // Crash guarantees: data files are visible to readers only through a commit; a crash
-// at any point leaves the table at its last commit (orphan files at most).
-// Thread safety: Submit/Seal/Resync/fatal/encoded_bytes from the consume thread; the
-// on_commit callback runs on the committer's thread.
+// at any point leaves each table at its last commit (orphan files at most).
+// Thread safety: Submit/Seal/Resync/Refresh/fatal/encoded_bytes from the consume thread;
+// the on_commit callback runs on the committer's thread.
 #pragma once
 
 #include <atomic>
@@ -56,9 +59,6 @@ struct PartitionRange {
   int32_t partition = 0;
   int64_t first = 0;
   int64_t last = 0;
-  // First offset the quarantine table does not have yet: max(first, its txn + 1). It
-  // lags or leads the raw table after a crash between the two commits.
-  int64_t quarantine_first = 0;
 };
 
 // "<app_id>:<topic>:<partition>", the txn appId under which a partition's offset is kept.
@@ -71,16 +71,31 @@ struct ParsedAppId {
 };
 std::optional<ParsedAppId> ParseTxnAppId(const std::string& txn_app_id);
 
+// One table the committer writes.
+struct SinkOptions {
+  std::string name;  // for messages and stats, e.g. "page_view" or "page_view quarantine"
+  std::shared_ptr<storage::Storage> storage;
+  // The table's columns (partition columns included) and its partitioning when created.
+  std::shared_ptr<arrow::Schema> schema;
+  std::vector<std::string> partition_columns;
+  // A quarantine table: committed before the data tables of a batch.
+  bool quarantine = false;
+  // The topics whose partitions this sink's commits carry txns for.
+  std::vector<std::string> topics;
+};
+
 struct CommitterOptions {
-  std::shared_ptr<storage::Storage> table;       // the raw table's root
-  std::shared_ptr<storage::Storage> quarantine;  // the quarantine table's root
+  // Every table of the pipeline; Submit/Seal refer to them by index. Required.
+  std::vector<SinkOptions> sinks;
   // Prefix of txn appIds (TxnAppId). Default "orbitlake".
   std::string app_id = "orbitlake";
-  // Partition columns when the table is created. Default {"date"}.
-  std::vector<std::string> partition_columns = {"date"};
   // Chunks waiting to be encoded at most (back-pressure). Default 4.
   size_t queue_capacity = 4;
   delta::TableOptions table_options;
+  // Existing tables whose schema lacks some of a sink's columns get them (nullable
+  // columns only, by a metaData commit at Start()). Default on; off refuses any
+  // difference.
+  bool add_new_columns = true;
   Clock* clock = nullptr;  // default SystemClock()
   // Observes every committed row's event -> commit latency in seconds; may be null.
   metrics::Histogram* latency_histogram = nullptr;
@@ -88,45 +103,71 @@ struct CommitterOptions {
 
 enum class Outcome { kCommitted, kAlreadyCommitted, kFenced, kEmpty };
 
-struct CommitResult {
+// What one sink's commit of a batch did.
+struct SinkResult {
+  int sink = 0;
   Outcome outcome = Outcome::kEmpty;
-  int64_t version = -1;             // raw table version (committed or found)
+  int64_t version = -1;
   int64_t rows = 0;
-  int64_t quarantined = 0;
+  int64_t files = 0;
+  int64_t bytes = 0;
+};
+
+struct CommitResult {
+  Outcome outcome = Outcome::kEmpty;  // kCommitted when every sink committed or had it already
+  int64_t version = -1;             // the first data sink's version (committed or found)
+  int64_t rows = 0;                 // rows committed to data sinks
+  int64_t quarantined = 0;          // rows committed to quarantine sinks
   int64_t files = 0;
   int64_t bytes = 0;                // Parquet bytes written
   std::chrono::nanoseconds duration{0};  // seal to commit
   std::vector<PartitionRange> ranges;
+  std::vector<SinkResult> sinks;    // the sinks committed, in commit order
   std::string detail;               // why, for fenced/already committed
+};
+
+// A sink to commit in a sealed batch, and from where it lacks each range's offsets.
+struct SinkCommit {
+  int sink = 0;
+  // Per range of the seal (same order): the first offset this sink does not hold yet;
+  // above the range's last, the sink gets no txn for that partition.
+  std::vector<int64_t> first;
+};
+
+// Rows for one sink (its schema), handed over by the consume loop.
+struct SinkRows {
+  int sink = 0;
+  std::shared_ptr<arrow::RecordBatch> rows;
 };
 
 class Committer {
  public:
-  // Opens the raw table and checks its schema and partitioning when it exists; a
-  // missing raw table is created with the first rows, the quarantine table with the
-  // first quarantined message, so a run that ingests nothing leaves no table behind.
+  // Opens every sink's table that exists and checks its schema and partitioning (adding
+  // new nullable columns when add_new_columns); a missing table is created at the first
+  // commit that needs it, so a run that ingests nothing leaves no table behind.
   // `on_commit` is called on the committer thread after each sealed batch.
-  static Result<std::unique_ptr<Committer>> Start(CommitterOptions options, std::shared_ptr<arrow::Schema> schema,
+  static Result<std::unique_ptr<Committer>> Start(CommitterOptions options,
                                                   std::function<void(const CommitResult&)> on_commit);
   ~Committer();
 
-  // Hands rows (RawTableSchema) and quarantined messages (QuarantineTableSchema) of the
-  // open batch to the writer thread. Either may be null. Blocks when the queue is full.
-  void Submit(int64_t epoch, std::shared_ptr<arrow::RecordBatch> rows,
-              std::shared_ptr<arrow::RecordBatch> quarantine);
-  // Closes the open batch: commit everything submitted since the last seal, covering
-  // `ranges`. Returns a future set once it is committed or dropped.
-  std::future<Status> Seal(int64_t epoch, std::vector<PartitionRange> ranges);
+  // Hands rows of the open batch to the writer thread, with the event times of the
+  // messages they came from (for the event -> commit latency). Blocks when the queue is
+  // full.
+  void Submit(int64_t epoch, std::vector<SinkRows> rows, std::vector<int64_t> event_ns);
+  // Closes the open batch: commits `commits` (the sinks with rows, and any the consume
+  // loop wants to carry txns only), covering `ranges`. Returns a future set once it is
+  // committed or dropped.
+  std::future<Status> Seal(int64_t epoch, std::vector<PartitionRange> ranges, std::vector<SinkCommit> commits);
   // Starts epoch `epoch`: the writer stops dropping items (see class comment).
   void Resync(int64_t epoch);
-  // Re-reads both tables' logs before the next commit: another writer changed them in a
+  // Re-reads every table's log before the next commit: another writer changed them in a
   // way the next commit must see (e.g. offsets reset to a lower version). A failed read
   // is fatal.
   void Refresh();
 
   // A batch was dropped (fenced or failed) and the consume loop must resync.
   bool resync_needed() const { return resync_needed_.load(); }
-  // A fatal error (the table cannot be written); the ingester must stop.
+  // A fatal error (a table cannot be written); the ingester must stop.
   Status fatal() const;
   // Parquet bytes of the open batch so far (the batch policy's size limit).
   int64_t encoded_bytes() const { return encoded_bytes_.load(); }
@@ -137,44 +178,45 @@ class Committer {
   // Produce->commit latency of every committed row (event timestamp to commit time).
   // Call after Stop().
   const metrics::LatencyRecorder& latency() const { return latency_; }
-  std::shared_ptr<storage::Storage> table_storage() const { return options_.table; }
+  const std::vector<SinkOptions>& sinks() const { return options_.sinks; }
 
  private:
   struct Item {
     enum class Kind { kRows, kSeal, kResync, kRefresh } kind = Kind::kRows;
     int64_t epoch = 0;
-    std::shared_ptr<arrow::RecordBatch> rows;
-    std::shared_ptr<arrow::RecordBatch> quarantine;
+    std::vector<SinkRows> rows;
+    std::vector<int64_t> event_ns;
     std::vector<PartitionRange> ranges;
+    std::vector<SinkCommit> commits;
     std::shared_ptr<std::promise<Status>> done;
+  };
+  struct Sink {
+    std::unique_ptr<delta::Table> table;  // null until the first commit when it did not exist
+    std::unique_ptr<delta::TableWriter> writer;  // files of the open batch
+    int64_t rows = 0;                             // rows written to `writer`
+    int64_t bytes_before = 0;                     // writer bytes already counted in encoded_bytes_
   };
 
   Committer(CommitterOptions options, std::function<void(const CommitResult&)> on_commit);
   void Loop();
   Status WriteRows(const Item& item);
-  // Creates the raw table (version 0) if Start() found none.
-  Status EnsureTable();
+  // Opens or creates sink `i`'s table.
+  Status EnsureTable(int i);
   // Commits the open batch; returns the result or a fatal error.
-  Result<CommitResult> CommitBatch(const std::vector<PartitionRange>& ranges);
-  // Appends with one fenced txn per range: the table must not hold the appId at a
-  // version >= the range's first offset (quarantine_first for the quarantine table).
-  Result<delta::CommitOutcome> AppendFenced(delta::Table& table, std::vector<delta::AddFile> adds,
-                                            const std::vector<PartitionRange>& ranges, bool quarantine);
-  Status CommitQuarantine(const std::vector<PartitionRange>& ranges, CommitResult* result);
+  Result<CommitResult> CommitBatch(const std::vector<PartitionRange>& ranges, const std::vector<SinkCommit>& commits);
+  // Commits one sink: its files (if any) with one fenced txn per range it lacks.
+  Result<SinkResult> CommitSink(const std::vector<PartitionRange>& ranges, const SinkCommit& commit,
+                                std::string* detail);
   void DropBatch(const std::string& why);
 
   CommitterOptions options_;
   std::function<void(const CommitResult&)> on_commit_;
   Clock& clock_;
-  std::shared_ptr<arrow::Schema> schema_;  // the raw table's, for a lazy create
-  std::unique_ptr<delta::Table> table_;      // null until EnsureTable() when it did not exist
-  std::unique_ptr<delta::Table> quarantine_table_;
+  std::vector<Sink> sinks_;
   BoundedQueue<Item> queue_;
   std::thread thread_;
 
   // Writer-thread state of the open batch.
-  std::unique_ptr<delta::TableWriter> writer_;
-  std::vector<std::shared_ptr<arrow::RecordBatch>> quarantined_;
   std::vector<int64_t> event_ns_;  // event timestamps of the open batch, for latency
   int64_t epoch_ = 0;
   bool dropping_ = false;

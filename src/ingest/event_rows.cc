@@ -159,7 +159,8 @@ Status EventRows::Reserve() {
   return Status::OK();
 }
 
-Status EventRows::Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us) {
+Status EventRows::Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us,
+                         int64_t* event_time_ns) {
   ORBIT_ASSIGN_OR_RETURN(telemetry::EventView e, telemetry::DecodeEvent(payload, b_->scratch));
   ORBIT_RETURN_IF_ERROR(Validate(e));
   if (rows_ == reserved_) ORBIT_RETURN_IF_ERROR(Reserve());
@@ -183,6 +184,7 @@ Status EventRows::Append(std::span<const uint8_t> payload, const KafkaMeta& meta
   b.ingest_time.UnsafeAppend(ingest_time_us);
   b.date.UnsafeAppend(DayOf(e.timestamp_ns()));
   ++rows_;
+  if (event_time_ns != nullptr) *event_time_ns = e.timestamp_ns();
   return Status::OK();
 }
 

@@ -59,7 +59,9 @@ class EventRows {
   // Decodes and validates `payload`; appends one row or returns why not (see
   // IsRejection). On a rejection nothing is appended; after a builder failure the
   // builders may be out of step, and TakeBatch() fails.
-  Status Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us);
+  // `event_time_ns` (optional) receives the event's timestamp when a row was appended.
+  Status Append(std::span<const uint8_t> payload, const KafkaMeta& meta, int64_t ingest_time_us,
+                int64_t* event_time_ns = nullptr);
 
   // Rows appended since the last TakeBatch().
   int64_t rows() const { return rows_; }

@@ -11,9 +11,11 @@
 #include "delta/snapshot.h"
 #include "delta/table.h"
 #include "ingest/committer.h"
+#include "ingest/decoder.h"
 #include "ingest/event_rows.h"
 #include "kafka/admin.h"
 #include "kafka/consumer.h"
+#include "storage/table_uri.h"
 
 namespace orbitlake::ingest {
 namespace {
@@ -70,12 +72,7 @@ struct Metrics {
 class Ingester final : public kafka::RebalanceListener {
  public:
   Ingester(const IngestOptions& options, std::function<void(const IngestStats&)> on_progress)
-      : o_(options),
-        on_progress_(std::move(on_progress)),
-        policy_(options.batch),
-        metrics_(options.metrics),
-        rows_(options.memory_pool),
-        quarantine_(options.memory_pool) {}
+      : o_(options), on_progress_(std::move(on_progress)), policy_(options.batch), metrics_(options.metrics) {}
 
   Result<IngestSummary> Run();
 
@@ -83,26 +80,56 @@ class Ingester final : public kafka::RebalanceListener {
   void OnRevoke(const std::vector<kafka::TopicPartition>& tps) override;
 
  private:
+  // One table the pipeline writes (a declared table, or a quarantine table).
+  struct Sink {
+    SinkOptions options;
+    std::string path;
+    std::vector<int> sources;  // sources whose partitions it holds txns for
+    int quarantine_of = -1;    // data sinks: their quarantine sink
+    std::unique_ptr<QuarantineRows> quarantine_rows;  // quarantine sinks
+    bool has_rows = false;     // in the open batch
+    std::chrono::steady_clock::time_point last_commit;  // planned by this loop
+  };
+  struct Source {
+    const pipeline::SourceSpec* spec = nullptr;
+    std::unique_ptr<Decoder> decoder;
+    std::vector<int> table_sink;             // per table of the source
+    std::vector<int> table_quarantine_sink;  // per table of the source
+    int quarantine_sink = -1;                // no route, undecodable
+    std::vector<int> sinks;                  // every sink above, once
+    std::vector<int> data_sinks;
+  };
   struct PartitionState {
-    std::optional<int64_t> committed;    // raw table txn version
-    std::optional<int64_t> q_committed;  // quarantine table txn version
-    int64_t first = -1;                  // offsets in the open batch
+    int source = 0;
+    // Per sink (global index): the txn version it holds for this partition.
+    std::vector<std::optional<int64_t>> held;
+    int64_t min_held = -1;  // over the source's sinks (-1: none)
+    int64_t max_held = -1;
+    int64_t first = -1;     // offsets in the open batch
     int64_t last = -1;
-    int64_t next = -1;                   // next offset to read
-    int64_t end = -1;                    // high watermark when assigned
+    int64_t next = -1;      // next offset to read
+    int64_t end = -1;       // high watermark when assigned
   };
 
-  // Txn versions of both tables for `keys`.
-  Status LoadCommitted(const std::vector<Key>& keys, std::map<Key, PartitionState>* out);
+  Status BuildSinks();
+  int AddSink(const std::string& path, const std::string& name, bool quarantine, int source,
+              std::shared_ptr<arrow::Schema> schema, const std::vector<std::string>& partition_by);
+  // Txn versions of every sink for `keys`.
+  Status LoadHeld(const std::vector<Key>& keys, std::map<Key, PartitionState>* out);
+  void UpdateBounds(PartitionState& st) const;
+  // Where a partition with these holdings resumes; nullopt: at starting_offsets.
+  std::optional<int64_t> ResumeAfter(const PartitionState& st) const;
   // Refuses an empty app id, or one new to a table holding the same topics' offsets
   // under other app ids (unless allow_new_app_id).
   Status CheckAppId();
-  // Checks the table's offsets of a newly assigned partition against Kafka's; resets
+  // Checks the tables' offsets of a newly assigned partition against Kafka's; resets
   // them (reset_offsets_for) or fails when Kafka's end is at or below them.
   Status CheckOffsets(const kafka::TopicPartition& tp, const kafka::Watermarks& wm, PartitionState* st);
-  // One txn-only commit per table setting `partitions` of `topic` to `version`.
-  Status ResetOffsets(const std::string& topic, const std::map<int32_t, int64_t>& versions);
+  // One txn-only commit per table holding them, setting `partition` of `topic` to `to`.
+  Status ResetOffsets(const std::string& topic, int32_t partition, int64_t to);
   void Process(const kafka::Message& m, int64_t ingest_us);
+  void Quarantine(int sink, const PartitionState& st, const kafka::Message& m, const pipeline::MessageMeta& meta,
+                  const std::string& reason, int64_t ingest_us);
   PartitionState* StateFor(const kafka::Message& m);
   // Publishes the counters of this poll round (one lock per round, not per message).
   void FlushRoundCounters();
@@ -121,14 +148,21 @@ class Ingester final : public kafka::RebalanceListener {
   Metrics metrics_;
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<Committer> committer_;
-  EventRows rows_;
-  QuarantineRows quarantine_;
+  std::vector<Sink> sinks_;
+  std::vector<Source> sources_;
+  std::map<std::string, int> topic_source_;
+  std::vector<std::string> topics_;
   std::map<Key, PartitionState> parts_;
   // A failure on the consume thread (decoder buffers) that ends the run: no batch is
   // sealed once it is set, so no offset of rows that were lost is ever committed.
   Status fatal_;
   int64_t epoch_ = 0;
   int64_t batch_messages_ = 0;
+  int64_t chunk_rows_ = 0;           // rows decoded since the last hand-off
+  std::vector<int64_t> event_ns_;    // event times of those rows' messages
+  DecodeResult decoded_;
+  std::vector<kafka::Message::Header> kafka_headers_;
+  std::vector<pipeline::MessageHeader> headers_;
   // Last partition looked up: consecutive messages mostly come from one partition.
   // Topic names are compared by pointer (librdkafka keeps one name per topic handle).
   const char* last_topic_ = nullptr;
@@ -144,119 +178,217 @@ class Ingester final : public kafka::RebalanceListener {
   std::vector<kafka::TopicPartition> kafka_commits_;
 };
 
-Status Ingester::LoadCommitted(const std::vector<Key>& keys, std::map<Key, PartitionState>* out) {
-  std::optional<delta::Snapshot> raw, quarantine;
-  if (auto s = delta::LoadSnapshot(*o_.table); s.ok()) {
-    raw = std::move(*s);
-  } else if (s.status().code() != StatusCode::kNotFound) {
-    return s.status().WithContext("reading committed offsets from " + o_.table->Describe(""));
+int Ingester::AddSink(const std::string& path, const std::string& name, bool quarantine, int source,
+                      std::shared_ptr<arrow::Schema> schema, const std::vector<std::string>& partition_by) {
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    if (sinks_[i].path != path) continue;
+    auto& srcs = sinks_[i].sources;
+    if (std::find(srcs.begin(), srcs.end(), source) == srcs.end()) srcs.push_back(source);
+    return static_cast<int>(i);
   }
-  if (auto s = delta::LoadSnapshot(*o_.quarantine); s.ok()) {
-    quarantine = std::move(*s);
-  } else if (s.status().code() != StatusCode::kNotFound) {
-    return s.status().WithContext("reading committed offsets from " + o_.quarantine->Describe(""));
+  Sink s;
+  s.path = path;
+  s.options.name = name;
+  s.options.schema = std::move(schema);
+  s.options.partition_columns = partition_by;
+  s.options.quarantine = quarantine;
+  s.sources = {source};
+  if (quarantine) s.quarantine_rows = std::make_unique<QuarantineRows>(o_.memory_pool);
+  sinks_.push_back(std::move(s));
+  return static_cast<int>(sinks_.size()) - 1;
+}
+
+Status Ingester::BuildSinks() {
+  const auto& spec = o_.pipeline;
+  if (spec.sources.empty() || spec.tables.empty()) {
+    return Status::InvalidArgument("ingest needs a pipeline with at least one source and one table");
   }
-  for (const Key& k : keys) {
-    const std::string id = TxnAppId(o_.app_id, k.first, k.second);
-    PartitionState& st = (*out)[k];
-    st.committed = raw ? raw->TxnVersion(id) : std::nullopt;
-    st.q_committed = quarantine ? quarantine->TxnVersion(id) : std::nullopt;
+  for (size_t si = 0; si < spec.sources.size(); ++si) {
+    const auto& src = spec.sources[si];
+    Source source;
+    source.spec = &src;
+    std::vector<const pipeline::TableSpec*> tables;
+    for (const auto& t : spec.tables) {
+      if (t.source == src.name) tables.push_back(&t);
+    }
+    auto decoder = MakeDecoder(src, tables, o_.memory_pool);
+    if (!decoder.ok()) return decoder.status().WithContext(spec.file);
+    source.decoder = std::move(*decoder);
+    const int s = static_cast<int>(si);
+    for (size_t t = 0; t < tables.size(); ++t) {
+      const int data = AddSink(tables[t]->path, tables[t]->name, false, s, source.decoder->schema(static_cast<int>(t)),
+                               tables[t]->partition_by);
+      const int q = AddSink(tables[t]->quarantine_path, tables[t]->name + " quarantine", true, s,
+                            QuarantineTableSchema(), {});
+      if (sinks_[data].options.quarantine || !sinks_[q].options.quarantine) {
+        return Status::InvalidArgument("table " + tables[t]->name + ": a path is both a table and a quarantine table");
+      }
+      sinks_[data].quarantine_of = q;
+      source.table_sink.push_back(data);
+      source.table_quarantine_sink.push_back(q);
+    }
+    source.quarantine_sink = AddSink(src.quarantine_path, src.name + " quarantine", true, s, QuarantineTableSchema(), {});
+    if (!sinks_[source.quarantine_sink].options.quarantine) {
+      return Status::InvalidArgument("source " + src.name + ": its quarantine path is a table's path");
+    }
+    for (const auto& topic : src.topics) {
+      if (!topic_source_.emplace(topic, s).second) {
+        return Status::InvalidArgument("topic " + topic + " belongs to two sources");
+      }
+      topics_.push_back(topic);
+    }
+    sources_.push_back(std::move(source));
+  }
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    Sink& sink = sinks_[i];
+    for (int s : sink.sources) {
+      auto& src = sources_[s];
+      src.sinks.push_back(static_cast<int>(i));
+      if (!sink.options.quarantine) src.data_sinks.push_back(static_cast<int>(i));
+      for (const auto& t : src.spec->topics) sink.options.topics.push_back(t);
+    }
+    auto storage = o_.open_table ? o_.open_table(sink.path, sink.options.quarantine)
+                                 : storage::OpenTableStorage(sink.path);
+    if (!storage.ok()) return storage.status().WithContext(sink.options.name);
+    sink.options.storage = std::move(*storage);
   }
   return Status::OK();
+}
+
+Status Ingester::LoadHeld(const std::vector<Key>& keys, std::map<Key, PartitionState>* out) {
+  std::vector<std::optional<delta::Snapshot>> snaps(sinks_.size());
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    auto& storage = *sinks_[i].options.storage;
+    if (auto s = delta::LoadSnapshot(storage); s.ok()) {
+      snaps[i] = std::move(*s);
+    } else if (s.status().code() != StatusCode::kNotFound) {
+      return s.status().WithContext("reading committed offsets from " + storage.Describe(""));
+    }
+  }
+  for (const Key& k : keys) {
+    PartitionState& st = (*out)[k];
+    st.source = topic_source_.at(k.first);
+    st.held.assign(sinks_.size(), std::nullopt);
+    const std::string id = TxnAppId(o_.app_id, k.first, k.second);
+    for (int i : sources_[st.source].sinks) {
+      if (snaps[i]) st.held[i] = snaps[i]->TxnVersion(id);
+    }
+    UpdateBounds(st);
+  }
+  return Status::OK();
+}
+
+void Ingester::UpdateBounds(PartitionState& st) const {
+  const auto& sinks = sources_[st.source].sinks;
+  st.min_held = INT64_MAX;
+  st.max_held = -1;
+  for (int i : sinks) {
+    const int64_t v = st.held[i].value_or(-1);
+    st.min_held = std::min(st.min_held, v);
+    st.max_held = std::max(st.max_held, v);
+  }
+  if (sinks.empty()) st.min_held = -1;
+}
+
+std::optional<int64_t> Ingester::ResumeAfter(const PartitionState& st) const {
+  std::optional<int64_t> resume;
+  for (int i : sources_[st.source].data_sinks) {
+    if (!st.held[i]) {
+      // A data table that never held this partition gets it from starting_offsets: from
+      // the beginning with earliest; with latest it simply joins where the others are.
+      if (o_.starting_offsets == StartingOffsets::kEarliest) return std::nullopt;
+      continue;
+    }
+    resume = resume ? std::min(*resume, *st.held[i]) : *st.held[i];
+  }
+  return resume;
 }
 
 Status Ingester::CheckAppId() {
   if (o_.app_id.empty()) return Status::InvalidArgument("the app id must not be empty (it names the table's offsets)");
-  auto snap = delta::LoadSnapshot(*o_.table);
-  if (snap.status().code() == StatusCode::kNotFound) return Status::OK();
-  if (!snap.ok()) return snap.status().WithContext("reading committed offsets from " + o_.table->Describe(""));
-  for (const auto& topic : o_.topics) {
-    std::map<std::string, int> others;  // app id -> partitions of `topic` it holds
-    bool ours = false;
-    for (const auto& [id, txn] : snap->state().txns()) {
-      auto parsed = ParseTxnAppId(id);
-      if (!parsed || parsed->topic != topic) continue;
-      if (parsed->app_id == o_.app_id) {
-        ours = true;
-      } else {
-        ++others[parsed->app_id];
+  for (const Sink& sink : sinks_) {
+    if (sink.options.quarantine) continue;
+    auto snap = delta::LoadSnapshot(*sink.options.storage);
+    if (snap.status().code() == StatusCode::kNotFound) continue;
+    if (!snap.ok()) return snap.status().WithContext("reading committed offsets from " + sink.options.storage->Describe(""));
+    for (const auto& topic : sink.options.topics) {
+      std::map<std::string, int> others;  // app id -> partitions of `topic` it holds
+      bool ours = false;
+      for (const auto& [id, txn] : snap->state().txns()) {
+        auto parsed = ParseTxnAppId(id);
+        if (!parsed || parsed->topic != topic) continue;
+        if (parsed->app_id == o_.app_id) {
+          ours = true;
+        } else {
+          ++others[parsed->app_id];
+        }
       }
+      if (ours || others.empty() || o_.allow_new_app_id) continue;
+      std::string names;
+      for (const auto& [id, n] : others) names += fmt::format("{}'{}' ({} partitions)", names.empty() ? "" : ", ", id, n);
+      return Status::InvalidArgument(fmt::format(
+          "{} holds offsets of topic {} under app id {}, none under '{}': a new app id would ingest the topic into it "
+          "again from the start; use --app-id {} to continue that pipeline, or --allow-new-app-id for a second one",
+          sink.options.storage->Describe(""), topic, names, o_.app_id, others.begin()->first));
     }
-    if (ours || others.empty() || o_.allow_new_app_id) continue;
-    std::string names;
-    for (const auto& [id, n] : others) names += fmt::format("{}'{}' ({} partitions)", names.empty() ? "" : ", ", id, n);
-    return Status::InvalidArgument(fmt::format(
-        "{} holds offsets of topic {} under app id {}, none under '{}': a new app id would ingest the topic into it "
-        "again from the start; use --app-id {} to continue that pipeline, or --allow-new-app-id for a second one",
-        o_.table->Describe(""), topic, names, o_.app_id, others.begin()->first));
   }
   return Status::OK();
 }
 
-Status Ingester::ResetOffsets(const std::string& topic, const std::map<int32_t, int64_t>& versions) {
-  std::string parts;
-  for (const auto& [p, v] : versions) parts += fmt::format("{}{}", parts.empty() ? "" : ",", p);
-  for (const auto* storage : {&o_.table, &o_.quarantine}) {
-    auto table = delta::Table::Open(*storage);
+Status Ingester::ResetOffsets(const std::string& topic, int32_t partition, int64_t to) {
+  const std::string id = TxnAppId(o_.app_id, topic, partition);
+  for (const Sink& sink : sinks_) {
+    if (std::find(sink.options.topics.begin(), sink.options.topics.end(), topic) == sink.options.topics.end()) continue;
+    auto table = delta::Table::Open(sink.options.storage);
     if (table.status().code() == StatusCode::kNotFound) continue;
     if (!table.ok()) return table.status();
-    std::vector<delta::Txn> rewound;
-    std::map<std::string, int64_t> expect;
-    std::string previous;
-    for (const auto& [p, v] : versions) {
-      const std::string id = TxnAppId(o_.app_id, topic, p);
-      auto old = (*table)->snapshot().TxnVersion(id);
-      if (!old || *old <= v) continue;
-      rewound.push_back(delta::Txn{id, v, std::nullopt});
-      expect[id] = *old;  // refused if another writer moved it meanwhile
-      previous += fmt::format("{}{}:{}", previous.empty() ? "" : ",", p, *old);
-    }
-    if (rewound.empty()) continue;
+    auto old = (*table)->snapshot().TxnVersion(id);
+    if (!old || *old <= to) continue;
     ORBIT_ASSIGN_OR_RETURN(delta::CommitOutcome outcome,
-                           (*table)->RewindTxns(std::move(rewound), expect, "RESET OFFSETS",
+                           (*table)->RewindTxns({delta::Txn{id, to, std::nullopt}}, {{id, *old}}, "RESET OFFSETS",
                                                 {{"topic", topic},
-                                                 {"partitions", parts},
-                                                 {"previousOffsets", previous},
+                                                 {"partitions", std::to_string(partition)},
+                                                 {"previousOffsets", fmt::format("{}:{}", partition, *old)},
                                                  {"reason", "the partitions end below the table's offsets"}}));
     if (auto* c = std::get_if<delta::Conflict>(&outcome)) {
-      return Status::Conflict("resetting offsets of " + topic + " in " + (*storage)->Describe("") + ": " + c->reason);
+      return Status::Conflict("resetting offsets of " + topic + " in " + sink.options.storage->Describe("") + ": " +
+                              c->reason);
     }
-    fmt::print(stderr, "orbitlake ingest: reset offsets of {} partitions {} in {} (were {}; --reset-offsets-for)\n",
-               topic, parts, (*storage)->Describe(""), previous);
-    committer_->Refresh();  // its next commit must build on the reset, not fence against the old offsets
+    fmt::print(stderr, "orbitlake ingest: reset offsets of {} partitions {} in {} (were {}:{}; --reset-offsets-for)\n",
+               topic, partition, sink.options.storage->Describe(""), partition, *old);
   }
+  committer_->Refresh();  // its next commits must build on the reset, not fence against the old offsets
   return Status::OK();
 }
 
 Status Ingester::CheckOffsets(const kafka::TopicPartition& tp, const kafka::Watermarks& wm, PartitionState* st) {
   // txn version V means offsets <= V are in the table; Kafka's end `high` is the next
   // offset it will write. V >= high: Kafka lost (or never had) what the table holds.
-  const bool raw_ahead = st->committed && *st->committed >= wm.high;
-  const bool q_ahead = st->q_committed && *st->q_committed >= wm.high;
-  if (raw_ahead || q_ahead) {
+  if (st->max_held >= wm.high) {
     const bool reset = std::find(o_.reset_offsets_for.begin(), o_.reset_offsets_for.end(), tp.topic) !=
                        o_.reset_offsets_for.end();
-    const int64_t held = std::max(st->committed.value_or(-1), st->q_committed.value_or(-1));
     if (!reset) {
       return Status::InvalidArgument(fmt::format(
           "{}/{}: the table holds offsets up to {} but the partition ends at offset {} (earliest {}): the topic was "
           "deleted and recreated, or truncated. Nothing was ingested; to ingest the partition as it is now from "
           "offset {}, rerun with --reset-offsets-for {} (recorded in the table's log)",
-          tp.topic, tp.partition, held, wm.high, wm.low, wm.low, tp.topic));
+          tp.topic, tp.partition, st->max_held, wm.high, wm.low, wm.low, tp.topic));
     }
     const int64_t to = wm.low - 1;
-    ORBIT_RETURN_IF_ERROR(ResetOffsets(tp.topic, {{tp.partition, to}}));
-    st->committed = st->committed ? std::optional<int64_t>(std::min(*st->committed, to)) : std::nullopt;
-    st->q_committed = st->q_committed ? std::optional<int64_t>(std::min(*st->q_committed, to)) : std::nullopt;
+    ORBIT_RETURN_IF_ERROR(ResetOffsets(tp.topic, tp.partition, to));
+    for (auto& h : st->held) {
+      if (h) h = std::min(*h, to);
+    }
+    UpdateBounds(*st);
     std::lock_guard lock(mu_);
     ++stats_.resets;
   }
-  if (st->committed && wm.low > *st->committed + 1) {
-    const int64_t missed = wm.low - (*st->committed + 1);
+  if (auto resume = ResumeAfter(*st); resume && wm.low > *resume + 1) {
+    const int64_t missed = wm.low - (*resume + 1);
     fmt::print(stderr,
                "orbitlake ingest: warning: {}/{}: offsets {}..{} were deleted by Kafka (retention) before they were "
                "ingested; {} messages missed, continuing at {}\n",
-               tp.topic, tp.partition, *st->committed + 1, wm.low - 1, missed, wm.low);
+               tp.topic, tp.partition, *resume + 1, wm.low - 1, missed, wm.low);
     if (metrics_.missed) metrics_.missed->Add(static_cast<double>(missed));
     std::lock_guard lock(mu_);
     stats_.missed += missed;
@@ -268,7 +400,7 @@ Status Ingester::OnAssign(std::vector<kafka::TopicPartition>& tps) {
   std::vector<Key> keys;
   for (const auto& tp : tps) keys.emplace_back(tp.topic, tp.partition);
   std::map<Key, PartitionState> loaded;
-  ORBIT_RETURN_IF_ERROR(LoadCommitted(keys, &loaded));
+  ORBIT_RETURN_IF_ERROR(LoadHeld(keys, &loaded));
   for (auto& tp : tps) {
     PartitionState st = loaded[{tp.topic, tp.partition}];
     // A topic created moments ago may not have partition leaders yet ("not leader"):
@@ -283,8 +415,8 @@ Status Ingester::OnAssign(std::vector<kafka::TopicPartition>& tps) {
     if (!wm.ok()) return wm.status().WithContext("assigning " + tp.topic + "/" + std::to_string(tp.partition));
     ORBIT_RETURN_IF_ERROR(CheckOffsets(tp, *wm, &st));
     st.end = wm->high;
-    if (st.committed) {
-      tp.offset = *st.committed + 1;
+    if (auto resume = ResumeAfter(st)) {
+      tp.offset = *resume + 1;
       st.next = std::max(tp.offset, wm->low);
     } else if (o_.starting_offsets == StartingOffsets::kEarliest) {
       tp.offset = kafka::kOffsetBeginning;
@@ -293,7 +425,7 @@ Status Ingester::OnAssign(std::vector<kafka::TopicPartition>& tps) {
       tp.offset = kafka::kOffsetEnd;
       st.next = wm->high;
     }
-    parts_[{tp.topic, tp.partition}] = st;
+    parts_[{tp.topic, tp.partition}] = std::move(st);
   }
   last_topic_ = nullptr;
   last_state_ = nullptr;
@@ -344,6 +476,16 @@ void Ingester::FlushRoundCounters() {
   round_messages_ = round_bytes_ = round_skipped_ = 0;
 }
 
+void Ingester::Quarantine(int sink, const PartitionState& st, const kafka::Message& m,
+                          const pipeline::MessageMeta& meta, const std::string& reason, int64_t ingest_us) {
+  Sink& s = sinks_[sink];
+  if (st.held[sink] && meta.offset <= *st.held[sink]) return;  // it has it already
+  const KafkaMeta km{meta.topic, meta.partition, meta.offset, meta.timestamp_ms.value_or(0)};
+  s.quarantine_rows->Append(m.payload(), m.key(), km, reason, ingest_us);
+  s.has_rows = true;
+  ++chunk_rows_;
+}
+
 void Ingester::Process(const kafka::Message& m, int64_t ingest_us) {
   if (!fatal_.ok()) return;
   PartitionState* state = StateFor(m);
@@ -354,20 +496,56 @@ void Ingester::Process(const kafka::Message& m, int64_t ingest_us) {
   round_bytes_ += static_cast<int64_t>(m.payload().size());
   // Offsets only move forward within an assignment. A message below `next` is a
   // re-delivery: e.g. fetched before a rebalance (processed after it, when the partition
-  // restarted at txn + 1) and then delivered again from the new position.
-  if ((st.committed && offset <= *st.committed) || (st.next >= 0 && offset < st.next)) {
+  // restarted at the resume point) and then delivered again from the new position.
+  if (offset <= st.min_held || (st.next >= 0 && offset < st.next)) {
     ++round_skipped_;
+    if (offset >= st.next) st.next = offset + 1;
     return;
   }
   st.next = offset + 1;
-  KafkaMeta meta{m.topic(), m.partition(), offset, m.timestamp_ms()};
-  Status s = rows_.Append(m.payload(), meta, ingest_us);
-  if (!s.ok() && !IsRejection(s)) {
+  Source& src = sources_[st.source];
+  TableMask wanted = kAllTables;
+  if (offset <= st.max_held) {  // re-reading after a crash between two tables' commits
+    wanted = 0;
+    for (size_t t = 0; t < src.table_sink.size(); ++t) {
+      const auto& h = st.held[src.table_sink[t]];
+      if (!h || offset > *h) wanted |= TableMask{1} << t;
+    }
+  }
+  pipeline::MessageMeta meta;
+  meta.topic = m.topic();
+  meta.partition = m.partition();
+  meta.offset = offset;
+  if (const int64_t ts = m.timestamp_ms(); ts >= 0) meta.timestamp_ms = ts;
+  if (m.has_key()) {
+    const std::string_view k = m.key();
+    meta.key = std::span(reinterpret_cast<const uint8_t*>(k.data()), k.size());
+  }
+  if (src.decoder->needs_headers()) {
+    kafka_headers_.clear();
+    headers_.clear();
+    m.Headers(kafka_headers_);
+    for (const auto& h : kafka_headers_) {
+      headers_.push_back({h.name, h.has_value ? std::optional(h.value) : std::nullopt});
+    }
+    meta.headers = headers_;
+  }
+  if (Status s = src.decoder->Decode(m.payload(), meta, ingest_us, wanted, &decoded_); !s.ok()) {
     fatal_ = s.WithContext(fmt::format("decoding {}/{} offset {}", m.topic(), m.partition(), offset));
     return;
   }
-  if (!s.ok() && !(st.q_committed && offset <= *st.q_committed)) {
-    quarantine_.Append(m.payload(), m.key(), meta, s.ToString(), ingest_us);
+  if (decoded_.appended != 0) {
+    for (size_t t = 0; t < src.table_sink.size(); ++t) {
+      if ((decoded_.appended >> t) & 1U) {
+        sinks_[src.table_sink[t]].has_rows = true;
+        ++chunk_rows_;
+      }
+    }
+    event_ns_.push_back(decoded_.event_time_ns);
+  }
+  for (const auto& r : decoded_.rejections) {
+    Quarantine(r.table < 0 ? src.quarantine_sink : src.table_quarantine_sink[r.table], st, m, meta, r.reason,
+               ingest_us);
   }
   if (st.first < 0) st.first = offset;
   st.last = offset;
@@ -376,29 +554,36 @@ void Ingester::Process(const kafka::Message& m, int64_t ingest_us) {
 
 Status Ingester::HandOffChunk() {
   ORBIT_RETURN_IF_ERROR(fatal_);
-  if (rows_.rows() == 0 && quarantine_.rows() == 0) return Status::OK();
-  std::shared_ptr<arrow::RecordBatch> rows, bad;
-  if (rows_.rows() > 0) {
-    auto r = rows_.TakeBatch();
+  if (chunk_rows_ == 0) return Status::OK();
+  std::vector<SinkRows> rows;
+  for (auto& src : sources_) {
+    for (int t = 0; t < src.decoder->tables(); ++t) {
+      if (src.decoder->rows(t) == 0) continue;
+      auto r = src.decoder->TakeBatch(t);
+      if (!r.ok()) {
+        fatal_ = r.status().WithContext("collecting decoded rows");
+        return fatal_;
+      }
+      rows.push_back({src.table_sink[t], *r});
+    }
+  }
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    auto& q = sinks_[i].quarantine_rows;
+    if (!q || q->rows() == 0) continue;
+    auto r = q->Take();
     if (!r.ok()) {
-      fatal_ = r.status().WithContext("collecting decoded rows");
+      fatal_ = r.status().WithContext("collecting quarantined messages");
       return fatal_;
     }
-    rows = *r;
+    rows.push_back({static_cast<int>(i), *r});
   }
-  if (quarantine_.rows() > 0) {
-    auto q = quarantine_.Take();
-    if (!q.ok()) {
-      fatal_ = q.status().WithContext("collecting quarantined messages");
-      return fatal_;
-    }
-    bad = *q;
-  }
-  committer_->Submit(epoch_, std::move(rows), std::move(bad));
+  chunk_rows_ = 0;
+  committer_->Submit(epoch_, std::move(rows), std::move(event_ns_));
+  event_ns_.clear();
   return Status::OK();
 }
 
-std::future<Status> Ingester::Seal(CloseReason /*reason*/) {
+std::future<Status> Ingester::Seal(CloseReason reason) {
   if (Status st = HandOffChunk(); !st.ok()) {
     // Rows of this batch were lost: never commit its offsets (the committer drops what
     // it holds when it stops); the next run reads them again.
@@ -407,41 +592,87 @@ std::future<Status> Ingester::Seal(CloseReason /*reason*/) {
     return failed.get_future();
   }
   std::vector<PartitionRange> ranges;
+  std::vector<PartitionState*> states;
   for (auto& [k, st] : parts_) {
     if (st.last < 0) continue;
-    int64_t q_first = st.q_committed ? std::max(st.first, *st.q_committed + 1) : st.first;
-    ranges.push_back({k.first, k.second, st.first, st.last, q_first});
+    ranges.push_back({k.first, k.second, st.first, st.last});
+    states.push_back(&st);
+  }
+  // Which tables commit: those with rows, and data tables due a txn-only commit (see
+  // the file comment): every one at shutdown and rebalance, one that lacks a txn for a
+  // covered partition, or one whose last commit is txn_commit_interval old.
+  const auto now = std::chrono::steady_clock::now();
+  const bool everyone = reason == CloseReason::kShutdown || reason == CloseReason::kRebalance;
+  std::vector<SinkCommit> commits;
+  std::vector<bool> had_rows;
+  for (Sink& sink : sinks_) {
+    had_rows.push_back(sink.has_rows);
+    sink.has_rows = false;
+  }
+  for (size_t i = 0; i < sinks_.size() && !ranges.empty(); ++i) {
+    Sink& sink = sinks_[i];
+    SinkCommit c;
+    c.sink = static_cast<int>(i);
+    bool covers = false, lacks = false;
+    for (size_t r = 0; r < ranges.size(); ++r) {
+      const PartitionState& st = *states[r];
+      const bool ours = std::find(sink.sources.begin(), sink.sources.end(), st.source) != sink.sources.end();
+      const auto& h = st.held[i];
+      c.first.push_back(ours ? std::max(ranges[r].first, h.value_or(-1) + 1) : INT64_MAX);
+      covers = covers || (ours && c.first.back() <= ranges[r].last);
+      lacks = lacks || (ours && !h);
+    }
+    bool commit = had_rows[i];
+    if (!sink.options.quarantine && covers) {
+      commit = commit || everyone || lacks || had_rows[sink.quarantine_of] ||
+               now - sink.last_commit >= o_.txn_commit_interval;
+    }
+    if (!commit || !covers) continue;
+    sink.last_commit = now;
     // Optimistic: a failed or fenced commit triggers Resync(), which reloads these.
-    st.committed = st.last;
-    st.q_committed = std::max(st.q_committed.value_or(-1), st.last);
-    st.first = st.last = -1;
+    for (size_t r = 0; r < ranges.size(); ++r) {
+      if (c.first[r] <= ranges[r].last) states[r]->held[i] = ranges[r].last;
+    }
+    commits.push_back(std::move(c));
+  }
+  for (auto* st : states) {
+    UpdateBounds(*st);
+    st->first = st->last = -1;
   }
   policy_.Reset();
   batch_messages_ = 0;
-  return committer_->Seal(epoch_, std::move(ranges));
+  return committer_->Seal(epoch_, std::move(ranges), std::move(commits));
 }
 
 Status Ingester::Resync() {
-  // Drop what we hold, then restart every partition from what the table says.
-  (void)rows_.TakeBatch();
-  (void)quarantine_.Take();
+  // Drop what we hold, then restart every partition from what the tables say.
+  for (auto& src : sources_) {
+    for (int t = 0; t < src.decoder->tables(); ++t) (void)src.decoder->TakeBatch(t);
+  }
+  for (auto& sink : sinks_) {
+    if (sink.quarantine_rows) (void)sink.quarantine_rows->Take();
+    sink.has_rows = false;
+  }
+  chunk_rows_ = 0;
+  event_ns_.clear();
   policy_.Reset();
   batch_messages_ = 0;
   committer_->Resync(++epoch_);
   std::vector<Key> keys;
   for (const auto& [k, st] : parts_) keys.push_back(k);
   std::map<Key, PartitionState> loaded;
-  ORBIT_RETURN_IF_ERROR(LoadCommitted(keys, &loaded));
+  ORBIT_RETURN_IF_ERROR(LoadHeld(keys, &loaded));
   std::vector<kafka::TopicPartition> seeks;
   for (auto& [k, st] : parts_) {
-    st.committed = loaded[k].committed;
-    st.q_committed = loaded[k].q_committed;
+    st.held = loaded[k].held;
+    UpdateBounds(st);
     st.first = st.last = -1;
-    int64_t to = st.committed ? *st.committed + 1
-                              : (o_.starting_offsets == StartingOffsets::kEarliest ? kafka::kOffsetBeginning
-                                                                                    : kafka::kOffsetEnd);
+    const auto resume = ResumeAfter(st);
+    int64_t to = resume ? *resume + 1
+                        : (o_.starting_offsets == StartingOffsets::kEarliest ? kafka::kOffsetBeginning
+                                                                             : kafka::kOffsetEnd);
     seeks.push_back({k.first, k.second, to});
-    st.next = st.committed ? *st.committed + 1 : -1;  // -1: no lower bound until the first message
+    st.next = resume ? *resume + 1 : -1;  // -1: no lower bound until the first message
   }
   {
     std::lock_guard lock(mu_);
@@ -469,6 +700,13 @@ void Ingester::OnCommit(const CommitResult& r) {
   if (r.outcome == Outcome::kAlreadyCommitted) {
     fmt::print(stderr, "orbitlake ingest: {}; batch not written again\n", r.detail);
   }
+  for (const SinkResult& s : r.sinks) {
+    if (s.outcome != Outcome::kCommitted) continue;
+    TableStats& t = stats_.tables[s.sink];
+    t.rows += s.rows;
+    ++t.commits;
+    t.version = s.version;
+  }
   if (r.outcome == Outcome::kCommitted) {
     commit_duration_.Record(r.duration);
     ++stats_.commits;
@@ -476,15 +714,17 @@ void Ingester::OnCommit(const CommitResult& r) {
     stats_.quarantined += r.quarantined;
     stats_.files += r.files;
     stats_.parquet_bytes += r.bytes;
-    if (stats_.first_version < 0) stats_.first_version = r.version;
-    stats_.last_version = r.version;
+    if (r.version >= 0) {
+      if (stats_.first_version < 0) stats_.first_version = r.version;
+      stats_.last_version = r.version;
+    }
     if (metrics_.commits) {
       metrics_.commits->Add();
       metrics_.last_commit->Set(std::chrono::duration<double>(SystemClock().WallNow()).count());
       metrics_.rows->Add(static_cast<double>(r.rows));
       metrics_.files->Add(static_cast<double>(r.files));
       metrics_.quarantined->Add(static_cast<double>(r.quarantined));
-      metrics_.version->Set(static_cast<double>(r.version));
+      if (r.version >= 0) metrics_.version->Set(static_cast<double>(r.version));
       metrics_.commit_seconds->Observe(std::chrono::duration<double>(r.duration).count());
     }
     if (!r.detail.empty()) fmt::print(stderr, "orbitlake ingest: {}\n", r.detail);
@@ -520,23 +760,23 @@ IngestStats Ingester::Stats() {
 
 Result<IngestSummary> Ingester::Run() {
   started_ = std::chrono::steady_clock::now();
-  if (!o_.table || !o_.quarantine) return Status::InvalidArgument("ingest needs a table and a quarantine table");
+  ORBIT_RETURN_IF_ERROR(BuildSinks());
+  for (const Sink& s : sinks_) {
+    stats_.tables.push_back({s.options.name, s.path, s.options.quarantine, 0, 0, -1});
+  }
   ORBIT_RETURN_IF_ERROR(CheckAppId());
   // The tables first (local, cheap: a table of another schema is refused before Kafka
   // is asked anything), then Kafka.
   CommitterOptions co;
-  co.table = o_.table;
-  co.quarantine = o_.quarantine;
+  for (const Sink& s : sinks_) co.sinks.push_back(s.options);
   co.app_id = o_.app_id;
-  co.partition_columns = o_.partition_columns;
   co.table_options.parquet.row_group_rows = o_.row_group_rows;
   co.latency_histogram = metrics_.latency_seconds;
-  ORBIT_ASSIGN_OR_RETURN(committer_, Committer::Start(co, RawTableSchema(),
-                                                      [this](const CommitResult& r) { OnCommit(r); }));
+  ORBIT_ASSIGN_OR_RETURN(committer_, Committer::Start(co, [this](const CommitResult& r) { OnCommit(r); }));
 
   // Fail fast, naming the servers, when Kafka cannot be reached at all; once running,
   // broker outages are waited out (librdkafka reconnects).
-  for (const auto& topic : o_.topics) {
+  for (const auto& topic : topics_) {
     Result<int> n = kafka::PartitionCount(o_.client, topic, o_.startup_timeout);
     if (n.status().code() == StatusCode::kNotFound && o_.until_caught_up) {
       return Status::NotFound(fmt::format("topic {} does not exist (--until-caught-up ingests existing topics only)",
@@ -554,7 +794,7 @@ Result<IngestSummary> Ingester::Run() {
   ko.auto_offset_reset = o_.starting_offsets == StartingOffsets::kEarliest ? "earliest" : "latest";
   ko.listener = this;
   ORBIT_ASSIGN_OR_RETURN(consumer_, kafka::Consumer::Create(ko));
-  ORBIT_RETURN_IF_ERROR(consumer_->Subscribe(o_.topics));
+  ORBIT_RETURN_IF_ERROR(consumer_->Subscribe(topics_));
 
   std::vector<kafka::Message> msgs;
   std::vector<kafka::TopicPartition> ends;
@@ -602,7 +842,7 @@ Result<IngestSummary> Ingester::Run() {
       auto it = parts_.find({e.topic, e.partition});
       if (it != parts_.end()) it->second.next = std::max(it->second.next, e.offset);
     }
-    if (rows_.rows() + quarantine_.rows() >= o_.chunk_rows && !HandOffChunk().ok()) {
+    if (chunk_rows_ >= o_.chunk_rows && !HandOffChunk().ok()) {
       loop_status = fatal_;
       break;
     }

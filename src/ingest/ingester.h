@@ -1,35 +1,49 @@
-// Ingester: Kafka topics -> micro-batches -> Parquet/Snappy -> Delta table, exactly once.
+// Ingester: a pipeline's Kafka topics -> micro-batches -> Parquet/Snappy -> its Delta
+// tables, exactly once.
 //
-// Roles (each its own class): Consumer (src/kafka) fetches; this class's loop decodes
-// messages into EventRows/QuarantineRows and decides when a batch closes
-// (BatchPolicy); Committer writes Parquet and commits on its own thread.
+// A pipeline (pipeline/spec.h) has sources (topics + a message format) and tables
+// (declared columns, a route, checks), each table with a quarantine table, and each
+// source with one for messages no table can take. The satellite pipeline is the
+// built-in one (telemetry_pipeline.h); declared ones come from a pipeline file.
 //
-// Where reading starts: the Delta table is the source of truth. On every partition
-// assignment the loop loads the table's txn version V for that partition and starts at
-// V + 1; partitions the table has never seen start at `starting_offsets`. Messages at
-// or below V (re-delivered after a seek or rebalance) are skipped. After each commit,
-// Kafka is told the same offsets (asynchronously) so lag tools show real lag; Kafka's
-// committed offsets are never read back.
+// Roles (each its own class): Consumer (src/kafka) fetches; this class's loop hands each
+// message to its source's Decoder (decoder.h: format + routing -> rows per table),
+// quarantines rejections and decides when a batch closes (BatchPolicy); Committer writes
+// Parquet and commits every table the batch touches, on its own thread.
+//
+// Where reading starts (docs/exactly-once.md, "Many tables"): the Delta tables are the
+// source of truth. Every table's commits carry a txn per source partition. On every
+// partition assignment the loop loads each table's txn version for that partition and
+// starts at the lowest data table's version + 1 (a data table that never held the
+// partition makes it start at `starting_offsets`: with earliest, a table added to a
+// pipeline gets what Kafka still has); each table, and each quarantine table, skips the
+// offsets it already holds. A data table that gets no rows still commits its txns
+// (txn-only) at most `txn_commit_interval` after its last commit, and at every shutdown
+// and rebalance, so a rarely routed table holds back the resume point by that much at
+// most. Messages at or below every table's version are skipped undecoded.
+// After each commit, Kafka is told the offsets (asynchronously) so lag tools show real
+// lag; Kafka's committed offsets are never read back.
 //
 // Rebalance: before partitions are revoked, the open batch is sealed and committed
 // (waiting for it), so a partition's rows are committed by the old owner or re-read by
 // the new one, never both; commits are fenced (see Committer) against zombie owners.
 //
-// Offsets the table holds that Kafka no longer has: when a partition's end offset is at
-// or below the table's txn version (the topic was deleted and recreated, or truncated),
+// Offsets the tables hold that Kafka no longer has: when a partition's end offset is at
+// or below a table's txn version (the topic was deleted and recreated, or truncated),
 // assigning it fails with both offsets named, unless its topic is in
-// `reset_offsets_for`: then a txn-only "RESET OFFSETS" commit (in the raw and the
-// quarantine table) sets the partition back to its earliest offset, recorded in the
-// log, and it is ingested from there. Offsets deleted by retention before they were
-// ingested (the partition's earliest offset is above txn + 1) are reported and counted.
+// `reset_offsets_for`: then a txn-only "RESET OFFSETS" commit (in every table holding
+// them) sets the partition back to its earliest offset, recorded in the log, and it is
+// ingested from there. Offsets deleted by retention before they were ingested (the
+// partition's earliest offset is above the resume point) are reported and counted.
 //
 // Start-up checks: an empty app id, and an app id that is new to a table that already
 // holds offsets of the same topic under another app id (that would ingest the topic a
-// second time), are refused unless `allow_new_app_id`. With `until_caught_up`, a topic
-// that does not exist is an error (otherwise it is waited for). The tables are created
-// with their first rows, never before.
+// second time), are refused unless `allow_new_app_id`. Tables that exist must have the
+// declared columns (new nullable columns are added, see Committer). With
+// `until_caught_up`, a topic that does not exist is an error (otherwise it is waited
+// for). Tables are created with their first commit, never before.
 //
-// Failures of the decoder's own buffers (allocation) stop the ingester before any
+// Failures of the decoders' own buffers (allocation) stop the ingester before any
 // offset of the rows they held can be committed; those rows are read again next run.
 //
 // Shutdown: when StopRequested() (SIGINT/SIGTERM) or, with until_caught_up, when every
@@ -53,6 +67,7 @@
 #include "kafka/client.h"
 #include "metrics/latency_recorder.h"
 #include "metrics/metrics.h"
+#include "pipeline/spec.h"
 #include "storage/storage.h"
 
 namespace arrow {
@@ -63,13 +78,20 @@ namespace orbitlake::ingest {
 
 enum class StartingOffsets { kEarliest, kLatest };
 
+// Opens a table's storage from its URI (`quarantine`: it is a quarantine table).
+using TableOpener = std::function<Result<std::shared_ptr<storage::Storage>>(const std::string& uri, bool quarantine)>;
+
 struct IngestOptions {
   kafka::ClientOptions client;
-  // Topics to consume. Default {"sat-data"}.
-  std::vector<std::string> topics = {"sat-data"};
+  // What to ingest: sources (topics, format) and tables. Required: at least one source
+  // and table (e.g. TelemetryPipeline() or pipeline::LoadPipelineFile()). Its `kafka`
+  // section is not read here: the caller puts it into client/group_id/app_id.
+  pipeline::PipelineSpec pipeline;
+  // Opens each table's storage from its path. Default (null): storage::OpenTableStorage.
+  TableOpener open_table;
   // Kafka consumer group; ingesters of one group share the partitions. Default "orbitlake".
   std::string group_id = "orbitlake";
-  // Names this pipeline's offsets in the table (txn appId "<app_id>:<topic>:<partition>").
+  // Names this pipeline's offsets in its tables (txn appId "<app_id>:<topic>:<partition>").
   // Two pipelines writing one table from the same topic need different app ids.
   // Default "orbitlake".
   std::string app_id = "orbitlake";
@@ -78,16 +100,15 @@ struct IngestOptions {
   // `starting_offsets`). Default off: that is refused, because it usually means a typo
   // that would duplicate the topic in the table.
   bool allow_new_app_id = false;
-  // Topics whose partitions may be reset to their earliest offset when the table holds
+  // Topics whose partitions may be reset to their earliest offset when a table holds
   // offsets beyond the partition's end (see the file comment). Safe to leave set: a
   // partition is reset only while that condition holds. Default empty (it is an error).
   std::vector<std::string> reset_offsets_for;
-  // The raw table (required) and the quarantine table for bad messages (required).
-  std::shared_ptr<storage::Storage> table;
-  std::shared_ptr<storage::Storage> quarantine;
-  // Partition columns when the table is created. Default {"date"} (event date, UTC);
-  // empty for an unpartitioned table.
-  std::vector<std::string> partition_columns = {"date"};
+  // A data table that received no rows commits its offsets (txn only) at most this long
+  // after its previous commit, bounding how far it holds back where a restart resumes.
+  // Shorter = less re-reading after a crash, more commits of rarely routed tables.
+  // Default 1 min.
+  std::chrono::milliseconds txn_commit_interval{60'000};
   BatchPolicyOptions batch;
   // Where partitions the table has never seen start. Default earliest.
   StartingOffsets starting_offsets = StartingOffsets::kEarliest;
@@ -115,6 +136,16 @@ struct IngestOptions {
   arrow::MemoryPool* memory_pool = nullptr;
 };
 
+// Per table of the pipeline (data and quarantine tables), in pipeline order.
+struct TableStats {
+  std::string name;
+  std::string path;
+  bool quarantine = false;
+  int64_t rows = 0;
+  int64_t commits = 0;
+  int64_t version = -1;  // latest version this run committed
+};
+
 struct IngestStats {
   int64_t messages = 0;      // consumed (including skipped and quarantined)
   int64_t bytes = 0;         // payload bytes consumed
@@ -127,11 +158,12 @@ struct IngestStats {
   int64_t dropped_batches = 0;  // fenced or resynced
   int64_t missed = 0;           // offsets Kafka deleted (retention) before they were ingested
   int64_t resets = 0;           // partitions reset by reset_offsets_for
-  int64_t first_version = -1;   // first and last table version this run committed
+  int64_t first_version = -1;   // first and last version this run committed (first table)
   int64_t last_version = -1;
   int64_t lag = -1;             // messages behind the partition ends (-1: unknown)
   int assigned_partitions = 0;
   double seconds = 0;
+  std::vector<TableStats> tables;
 };
 
 struct IngestSummary {

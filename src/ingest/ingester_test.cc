@@ -2,6 +2,7 @@
 // the decoder's buffers failing to allocate must stop the run before the offsets of
 // the rows they held are committed, so a second run ingests exactly the topic.
 #include "ingest/ingester.h"
+#include "ingest/telemetry_pipeline.h"
 
 #include <atomic>
 #include <set>
@@ -47,15 +48,21 @@ void ProduceEvents(const kafka::ClientOptions& client, const std::string& topic,
 IngestOptions Options(const std::string& brokers, const std::string& topic, const TempDir& dir) {
   IngestOptions o;
   o.client.brokers = brokers;
-  o.topics = {topic};
+  TelemetryPipelineOptions p;
+  p.topics = {topic};
+  p.table = (dir.path() / "raw").string();
+  p.quarantine = (dir.path() / "quarantine").string();
+  o.pipeline = TelemetryPipeline(p);
   o.group_id = UniqueName("ingester-test");
-  o.table = std::make_shared<storage::LocalStorage>((dir.path() / "raw").string());
-  o.quarantine = std::make_shared<storage::LocalStorage>((dir.path() / "quarantine").string());
   o.until_caught_up = true;
   o.batch.interval = std::chrono::milliseconds(200);
   o.batch.max_rows = 700;
   o.chunk_rows = 250;
   return o;
+}
+
+std::unique_ptr<storage::Storage> Raw(const TempDir& dir) {
+  return std::make_unique<storage::LocalStorage>((dir.path() / "raw").string());
 }
 
 // (partition, offset) of every row of the table, with duplicates.
@@ -98,11 +105,11 @@ TEST_P(AllocationFailure, StopsBeforeCommittingLostRowsAndTheNextRunIngestsExact
   EXPECT_NE(failed.status().message().find("injected allocation failure"), std::string::npos)
       << failed.status().ToString();
   // Whatever was committed is whole: every committed offset has its row, once.
-  auto first = TableOffsets(*o.table);
+  auto first = TableOffsets(*Raw(dir));
   if (GetParam() >= 400) {
     EXPECT_GT(first.size(), 0u) << "meant to fail after some batches were committed";
   }
-  auto snap = delta::LoadSnapshot(*o.table);
+  auto snap = delta::LoadSnapshot(*Raw(dir));
   for (int32_t p = 0; p < kPartitions && snap.ok(); ++p) {
     auto v = snap->TxnVersion(TxnAppId(o.app_id, topic, p));
     for (int64_t off = 0; v && off <= *v; ++off) {
@@ -113,7 +120,7 @@ TEST_P(AllocationFailure, StopsBeforeCommittingLostRowsAndTheNextRunIngestsExact
   IngestOptions again = Options(brokers, topic, dir);
   auto ok = RunIngest(again);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
-  auto all = TableOffsets(*again.table);
+  auto all = TableOffsets(*Raw(dir));
   EXPECT_EQ(all.size(), static_cast<size_t>(kEvents));
   const std::set<std::pair<int32_t, int64_t>> distinct(all.begin(), all.end());
   EXPECT_EQ(distinct.size(), static_cast<size_t>(kEvents)) << "duplicated rows";

@@ -33,6 +33,17 @@ std::span<const uint8_t> Message::payload() const {
 std::string_view Message::key() const {
   return m_->key != nullptr ? std::string_view(static_cast<const char*>(m_->key), m_->key_len) : std::string_view();
 }
+bool Message::has_key() const { return m_->key != nullptr; }
+void Message::Headers(std::vector<Header>& out) const {
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(m_, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR || headers == nullptr) return;
+  const char* name = nullptr;
+  const void* value = nullptr;
+  size_t size = 0;
+  for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    out.push_back({name, {static_cast<const uint8_t*>(value), value != nullptr ? size : 0}, value != nullptr});
+  }
+}
 int64_t Message::timestamp_ms() const {
   rd_kafka_timestamp_type_t type;
   return rd_kafka_message_timestamp(m_, &type);

@@ -44,6 +44,17 @@ class Message {
   std::span<const uint8_t> payload() const;
   // Empty when the message has no key.
   std::string_view key() const;
+  // False for a null key (distinct from an empty one).
+  bool has_key() const;
+  // The message's headers, in order, appended to `out` (name, value; a null value is
+  // has_value == false). Views into the message: valid while it lives. Parsed on first
+  // call, so messages whose headers nobody reads cost nothing.
+  struct Header {
+    std::string_view name;
+    std::span<const uint8_t> value;
+    bool has_value = false;
+  };
+  void Headers(std::vector<Header>& out) const;
   // Milliseconds since the epoch; -1 when the message has none.
   int64_t timestamp_ms() const;
   // True when the broker stamped it on append (LogAppendTime), false for CreateTime.
