@@ -265,7 +265,7 @@ def main():
     ap.add_argument("--rate", type=int, default=20_000, help="offered load of the latency run, events/s (20,000)")
     ap.add_argument("--latency-seconds", type=int, default=30, help="length of the latency run (30)")
     ap.add_argument("--micro-reps", type=int, default=5, help="repetitions of each micro-benchmark (5)")
-    ap.add_argument("--skip", action="append", default=[], choices=["ingest", "produce", "latency", "micro"],
+    ap.add_argument("--skip", action="append", default=[], choices=["ingest", "produce", "json", "latency", "micro"],
                     help="leave out a part (repeatable)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 30,000 events, 1 round, 3 s latency run, short micro-benchmarks")
@@ -379,6 +379,8 @@ def main():
         report.append(f"- generate ({csv_mb:.0f} MB of CSV): {med([csv_mb / g.wall for g in gen], '{:.0f}')} MB/s")
         report.append("")
 
+        if "json" not in a.skip:
+            report += json_run(a, bin_, broker, work, kenv)
         if "latency" not in a.skip:
             report += latency_run(a, bin_, broker, work, sats)
         if "micro" not in a.skip:
@@ -395,6 +397,82 @@ def main():
     print("\n".join(report))
     if a.json:
         pathlib.Path(a.json).write_text(json.dumps(figures, indent=1, default=str))
+
+
+def clickstream_lines(n, path, seed=7):
+    """n clickstream JSON events (~200 bytes each), one per line: a third page_view, a
+    third purchase, a third click (which no table of the example takes: quarantined)."""
+    rnd = random.Random(seed)
+    kinds = ["page_view", "purchase", "click"]
+    with open(path, "w") as f:
+        for i in range(n):
+            kind = kinds[i % 3]
+            e = {"event_id": f"{i:012d}", "event_type": kind, "user_id": rnd.randrange(1, 10**7),
+                 "timestamp": f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:{(i * 7) % 60:02d}.{i % 1000:03d}Z"}
+            if kind == "page_view":
+                e.update(page={"url": f"/products/{rnd.randrange(10**5)}", "referrer": "https://example.com/"},
+                         duration_ms=rnd.randrange(100, 90_000))
+            elif kind == "purchase":
+                e.update(amount=f"{rnd.randrange(1, 10**6) / 100:.2f}", items=[{"sku": f"sku-{rnd.randrange(10**4)}",
+                                                                                 "qty": rnd.randrange(1, 5)}])
+            else:
+                e.update(element=f"button-{rnd.randrange(50)}", page={"url": "/cart"})
+            f.write(json.dumps(e, separators=(",", ":")) + "\n")
+
+
+def json_run(a, bin_, broker, work, kenv):
+    """Declared JSON pipeline (examples/pipelines/clickstream.toml) against kcat's raw
+    consume of the same topic, alternating rounds like the FlatBuffers sides."""
+    n = max(30_000, a.events // 3)
+    lines = work / "clickstream.jsonl"
+    clickstream_lines(n, lines)
+    payload_mb = lines.stat().st_size / 1e6 - n / 1e6
+    broker.create_topic("bench-json")
+    with open(lines, "rb") as f:
+        timed(["kcat", "-P", "-b", broker.bootstrap, "-t", "bench-json", *KCAT_PRODUCER], stdin=f,
+              what="json pre-fill", env=kenv)
+    if broker.end_offsets("bench-json") != n:
+        sys.exit("bench: json pre-fill did not land every event")
+    log(f"pre-filled 'bench-json': {n:,} events, {payload_mb:.1f} MB, {payload_mb * 1e6 / n:.0f} bytes/event")
+    sides = {"raw": [], "ingest": []}
+    for i in range(a.runs + 1):
+        for side in (list(sides) if i % 2 == 0 else list(reversed(sides))):
+            if side == "raw":
+                r = timed(["bash", "-c", f"kcat -C -b {broker.bootstrap} -t bench-json -o beginning -e -q "
+                                         f"-f '%k%s' >/dev/null"], what="kcat -C json", env=kenv)
+            else:
+                run = work / f"json{i}"
+                run.mkdir()
+                pipeline = run / "clickstream.toml"
+                pipeline.write_text((ROOT / "examples" / "pipelines" / "clickstream.toml").read_text()
+                                    .replace('topics = ["raw_events"]', 'topics = ["bench-json"]')
+                                    .replace('"./data/', f'"{run}/data/'))
+                r = timed([bin_, "ingest", "--pipeline", str(pipeline), "-b", broker.bootstrap, "-g", f"json{i}",
+                           "--until-caught-up", "--metrics-addr", "", "-q"], what="ingest json")
+                lake = run / "data" / "delta-tables" / "clickstream"
+                from deltalake import DeltaTable
+                got = sum(DeltaTable(str(lake / t)).to_pyarrow_dataset().count_rows()
+                          for t in ("page_view", "purchase", "events-quarantine"))
+                if got != n:
+                    sys.exit(f"bench: json ingest round {i} committed {got} of {n} rows")
+                shutil.rmtree(run)
+            if i > 0:
+                sides[side].append(r)
+            log(f"json round {i}{' (warm-up)' if i == 0 else ''}: {side} {r.wall:.2f} s, cpu {r.cpu:.2f} s, "
+                f"rss {r.rss_mb:.0f} MB")
+    out = [f"## JSON pipeline: {n:,} clickstream events ({payload_mb:.0f} MB, ~{payload_mb * 1e6 / n:.0f} B each), "
+           "6 partitions, examples/pipelines/clickstream.toml", "",
+           "Routed by event_type to page_view and purchase (a third, `click`, goes to the source's quarantine "
+           "table); same rounds scheme as above.", "",
+           "| side | wall s | events/s | CPU s per M events | peak RSS MB |", "|---|---|---|---|---|"]
+    labels = {"raw": "kcat -C -e (raw consume)", "ingest": "orbitlake ingest --pipeline"}
+    for side, runs in sides.items():
+        walls = [r.wall for r in runs]
+        out.append(f"| {labels[side]} | {med(walls)} | {med([n / w for w in walls], '{:,.0f}')} | "
+                   f"{med([r.cpu / n * 1e6 for r in runs])} | {med([r.rss_mb for r in runs], '{:.0f}')} |")
+    ratio = [r.wall / g.wall for r, g in zip(sides["raw"], sides["ingest"])]
+    out += ["", f"- JSON ingest ÷ raw consume rate: **{med(ratio)}** (pairs of the same round)", ""]
+    return out
 
 
 def latency_run(a, bin_, broker, work, sats):
