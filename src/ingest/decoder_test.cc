@@ -109,8 +109,8 @@ TEST(JsonDecoderTest, RejectionsNameTheTableOrTheMessage) {
   EXPECT_NE(r.rejections[0].reason.find("byte"), std::string::npos) << r.rejections[0].reason;
 }
 
-TEST(JsonDecoderTest, NoRouteUnlessADefaultTableAndUnwantedTablesAreNotAsked) {
-  Json j(R"toml(
+// One source, one routed table (page_view).
+constexpr std::string_view kRouted = R"toml(
 [[source]]
 name = "events"
 topics = ["raw_events"]
@@ -120,7 +120,10 @@ path = "/tmp/pv"
 source = "events"
 where = { field = "event_type", equals = "page_view" }
 columns = [{ name = "event_id", type = "string" }]
-)toml");
+)toml";
+
+TEST(JsonDecoderTest, NoRouteUnlessADefaultTableAndUnwantedTablesAreNotAsked) {
+  Json j(kRouted);
   auto r = j.Decode(R"({"event_type":"click","event_id":"e1"})");
   ASSERT_EQ(r.rejections.size(), 1u);
   EXPECT_EQ(r.rejections[0].table, -1);
@@ -130,16 +133,7 @@ columns = [{ name = "event_id", type = "string" }]
   EXPECT_EQ(r.appended, 0u);
   EXPECT_TRUE(r.rejections.empty());
 
-  Json d(R"toml(
-[[source]]
-name = "events"
-topics = ["raw_events"]
-[[table]]
-name = "page_view"
-path = "/tmp/pv"
-source = "events"
-where = { field = "event_type", equals = "page_view" }
-columns = [{ name = "event_id", type = "string" }]
+  Json d(std::string(kRouted) + R"toml(
 [[table]]
 name = "other"
 path = "/tmp/other"
