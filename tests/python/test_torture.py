@@ -42,3 +42,14 @@ def test_rebalance_torture_short(orbitlake_bin, brokers, tmp_path):
                                                rate=1000))
     check(row)
     assert row.details["membership_changes"]["start"] >= 3, row.summary()
+
+
+def test_pipeline_crash_torture_short(orbitlake_bin, brokers, tmp_path):
+    # One JSON topic routed to three tables, a table's quarantine and the source's.
+    row = torture.run_pipeline_crash(torture.Config(bin=orbitlake_bin, brokers=brokers, workdir=tmp_path, kills=8,
+                                                    rate=1000))
+    check(row)
+    assert row.injections == 8, row.summary()
+    tables = row.details["tables"]
+    for name in ["alpha", "beta", "gamma", "gamma-quarantine", "events-quarantine"]:
+        assert tables[name]["expected"] > 0 and tables[name]["rows"] == tables[name]["expected"], tables

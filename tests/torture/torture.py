@@ -14,6 +14,10 @@ acknowledged:
                   must recover by themselves.
   rebalance       three ingester slots in one group on a 6-partition topic, started and
                   stopped (SIGTERM or SIGKILL) at random for a while.
+  pipeline-crash  `ingest --pipeline`: one JSON topic routed by event type to three tables
+                  (one with a check), a table's quarantine and the source's (no route,
+                  malformed JSON); killed like `crash`. Each table must hold exactly the
+                  messages routed to it, decided here from the topic with json + the routes.
 
 The produced set is read back from Kafka itself (confluent_kafka; (satellite, sequence)
 decoded from each FlatBuffers event by the small reader below, not by orbitlake's code)
@@ -31,6 +35,7 @@ Usage (from the repository root, with the project venv):
   .venv/bin/python tests/torture/torture.py crash --kills 50 --report crash.json
   .venv/bin/python tests/torture/torture.py broker-restart --restarts 5
   .venv/bin/python tests/torture/torture.py rebalance --duration 300
+  .venv/bin/python tests/torture/torture.py pipeline-crash --kills 50
   .venv/bin/python tests/torture/torture.py table crash.json broker.json rebalance.json
 """
 from __future__ import annotations
@@ -802,6 +807,185 @@ def run_rebalance(cfg: Config, slots: int = 3) -> Row:
 MODES: dict = {"crash": run_crash, "broker-restart": run_broker_restart, "rebalance": run_rebalance}
 
 
+# ---------------------------------------------------------------------------------------
+# A declared pipeline: one JSON topic routed to three tables plus quarantine
+
+ROUTED = ("alpha", "beta", "gamma")  # event types with a table each; "delta" has none
+
+
+def pipeline_file(work: pathlib.Path, topic: str) -> pathlib.Path:
+    """Three routed tables (gamma with a check), the source's quarantine for "delta"
+    events (no route) and malformed JSON."""
+    tables = []
+    for kind in ROUTED:
+        check = '\nchecks = ["value >= 0"]' if kind == "gamma" else ""
+        tables.append(f"""
+[[table]]
+name = "{kind}"
+path = "{work / 'lake' / kind}"
+source = "events"
+where = {{ field = "type", equals = "{kind}" }}
+columns = [
+  {{ name = "id", type = "long", from = "$.id", required = true }},
+  {{ name = "value", type = "long", from = "$.value" }},
+  {{ name = "at", type = "timestamp", from = "$.at", unit = "ms" }},
+  {{ name = "kafka_partition", type = "integer", from = "kafka.partition" }},
+  {{ name = "kafka_offset", type = "long", from = "kafka.offset" }},
+]{check}
+""")
+    f = work / "pipeline.toml"
+    f.write_text(f'[[source]]\nname = "events"\ntopics = ["{topic}"]\nquarantine = "{work / "lake" / "events-quarantine"}"\n'
+                 + "".join(tables))
+    return f
+
+
+class JsonProducer:
+    """Publishes paced JSON events of every type (and some malformed ones) from a thread;
+    counts what Kafka acknowledged."""
+
+    def __init__(self, brokers: str, topic: str, partitions: int, rate: float, rng: random.Random):
+        import threading
+        from confluent_kafka import Producer
+        from confluent_kafka.admin import AdminClient, NewTopic
+        admin = AdminClient({"bootstrap.servers": brokers})
+        admin.create_topics([NewTopic(topic, partitions, 1)], operation_timeout=30)[topic].result()
+        self.p = Producer({"bootstrap.servers": brokers, "enable.idempotence": True, "linger.ms": 5})
+        self.topic, self.rate, self.rng = topic, rate, rng
+        self.acked = self.failed = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _delivered(self, err, _msg):
+        if err is None:
+            self.acked += 1
+        else:
+            self.failed += 1
+
+    def _run(self):
+        i = 0
+        start = time.monotonic()
+        while not self.stopping.is_set():
+            r = self.rng.random()
+            if r < 0.02:
+                value = b'{"type":"alpha","id":' + str(i).encode()  # truncated
+            else:
+                kind = ("alpha", "beta", "gamma", "delta")[i % 4]
+                value = json.dumps({"type": kind, "id": i, "value": -1 if r < 0.05 else i,
+                                    "at": 1764000000000 + i}).encode()
+            self.p.produce(self.topic, value=value, key=str(i % 16).encode(), on_delivery=self._delivered)
+            self.p.poll(0)
+            i += 1
+            ahead = i / self.rate - (time.monotonic() - start)
+            if ahead > 0:
+                time.sleep(ahead)
+
+    def stop(self) -> int:
+        self.stopping.set()
+        self.thread.join()
+        self.p.flush(60)
+        return self.acked
+
+
+def expected_routes(brokers: str, topic: str) -> dict:
+    """Per table, the (partition, offset) of every message it must hold, decided here from
+    the topic alone (json + the pipeline's routes, not orbitlake's decoder)."""
+    from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
+    hw = high_watermarks(brokers, topic)
+    c = Consumer({"bootstrap.servers": brokers, "group.id": "torture-reader", "enable.auto.commit": False})
+    out = collections.defaultdict(list)
+    try:
+        todo = {p for p, h in hw.items() if h > 0}
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in todo])
+        deadline = time.monotonic() + 300
+        while todo and time.monotonic() < deadline:
+            for m in c.consume(num_messages=10000, timeout=1.0):
+                where = (m.partition(), m.offset())
+                try:
+                    e = json.loads(m.value())
+                except ValueError:
+                    out["events-quarantine"].append(where)
+                else:
+                    if e["type"] not in ROUTED:
+                        out["events-quarantine"].append(where)
+                    elif e["type"] == "gamma" and e["value"] < 0:
+                        out["gamma-quarantine"].append(where)
+                    else:
+                        out[e["type"]].append(where)
+                if m.offset() >= hw[m.partition()] - 1:
+                    todo.discard(m.partition())
+        if todo:
+            raise RuntimeError(f"reading topic {topic} back did not finish: partitions {sorted(todo)} short")
+    finally:
+        c.close()
+    return out
+
+
+def run_pipeline_crash(cfg: Config) -> Row:
+    """`ingest --pipeline`: one topic routed to three tables plus quarantine, SIGKILLed
+    `cfg.kills` times at random moments and at storage points of every table."""
+    STATIC = ["-X", "group.instance.id=torture-pipeline"]
+    with Run(cfg, "pipeline-crash", partitions=3) as run:
+        rng, log = run.rng, run.log
+        pipeline = pipeline_file(run.work, run.topic)
+        run.ingest_args = lambda *extra: [cfg.bin, "ingest", "--pipeline", str(pipeline), "-b", run.brokers, "-g",
+                                          run.group, "--interval", cfg.interval, "--max-rows", str(cfg.max_rows),
+                                          "--metrics-addr", "", "-q", *FAST_REBALANCE, *extra]
+        producer = JsonProducer(run.brokers, run.topic, run.partitions, cfg.rate, rng)
+        kinds = collections.Counter()
+        for k in range(1, cfg.kills + 1):
+            kind = rng.choice(["plain", "plain", *CRASH_POINTS])
+            extra, rule = [], None
+            if kind != "plain":
+                template, lo, hi = CRASH_POINTS[kind]
+                rule = template.format(n=rng.randint(lo, hi))
+                extra = ["--inject-crash", rule]
+            p = run.start_ingester(*STATIC, *extra)
+            if p.wait(rng.uniform(0.3, 5.0) if rule is None else 30) is None:
+                p.signal(signal.SIGKILL)
+                p.wait(30)
+            injected = p.returncode == -signal.SIGKILL and "injected crash" in p.err_path.read_text(errors="replace")
+            if p.returncode == -signal.SIGKILL and (p.signalled == signal.SIGKILL or injected):
+                kinds[kind if (rule is None or injected) else "plain (rule not reached)"] += 1
+                run.row.injections += 1
+            else:
+                run.crash(f"ingester run {k} exited {p.returncode}: {p.stderr_tail()}")
+            log(f"kill {k}/{cfg.kills}: {rule or 'plain'} -> exit {p.returncode}{' (injected)' if injected else ''}")
+        run.row.details["kills"] = dict(kinds)
+        acked = producer.stop()
+        run.row.details["producer"] = {"acked": acked, "failed": producer.failed}
+        run.final_catch_up(*STATIC)
+        from deltalake import DeltaTable
+        want = expected_routes(run.brokers, run.topic)
+        run.row.produced = sum(len(v) for v in want.values())
+        if run.row.produced != acked:
+            run.row.problems.append(f"the topic holds {run.row.produced} messages, the producer got {acked} acks")
+        per_table = {}
+        for name in [*ROUTED, "events-quarantine", *(f"{k}-quarantine" for k in ROUTED)]:
+            path = run.work / "lake" / name
+            got = []
+            if (path / "_delta_log").is_dir():
+                t = DeltaTable(str(path)).to_pyarrow_table(columns=["kafka_partition", "kafka_offset"])
+                got = list(zip(t.column("kafka_partition").to_pylist(), t.column("kafka_offset").to_pylist()))
+            counts = collections.Counter(got)
+            expected = set(want.get(name, []))
+            lost = len(expected - set(counts))
+            dup = sum(n - 1 for n in counts.values() if n > 1) + sum(1 for x in counts if x not in expected)
+            run.row.in_table += len(got)
+            run.row.lost += lost
+            run.row.duplicated += dup
+            per_table[name] = {"expected": len(expected), "rows": len(got), "lost": lost, "duplicated": dup}
+            if (path / "_delta_log").is_dir():  # every data file added once, checkpoints agree
+                run.row.problems += [f"{name}: {p}" for p in replay_log(path)["problems"]]
+        run.row.details["tables"] = per_table
+        run.row.seconds = time.monotonic() - run.started
+        log(run.row.summary())
+        return run.row
+
+
+MODES["pipeline-crash"] = run_pipeline_crash
+
+
 def markdown_table(rows: list) -> str:
     lines = ["| fault | injections | rows produced | rows in table | lost | duplicated | crashes |",
              "|---|---:|---:|---:|---:|---:|---:|"]
@@ -829,7 +1013,7 @@ def main(argv=None) -> int:
                        help="extra argument for orbitlake produce, repeatable (e.g. --produce-arg=-X "
                             "--produce-arg=linger.ms=50)")
         s.add_argument("--report", type=pathlib.Path, help="write the result row as JSON here")
-        if mode == "crash":
+        if mode in ("crash", "pipeline-crash"):
             s.add_argument("--kills", type=int, default=Config.kills, help="SIGKILLs (default: %(default)s)")
         if mode == "broker-restart":
             s.add_argument("--restarts", type=int, default=Config.restarts, help="broker restarts (default: %(default)s)")
