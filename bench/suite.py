@@ -400,15 +400,19 @@ def main():
 
 
 def clickstream_lines(n, path, seed=7):
-    """n clickstream JSON events (~200 bytes each), one per line: a third page_view, a
-    third purchase, a third click (which no table of the example takes: quarantined)."""
+    """n clickstream JSON events (~170-200 bytes each), one per line: a third page_view, a
+    third purchase, a third click (which no table of the example takes: quarantined).
+    Event times advance 2 ms per event from 2026-12-01T00:00Z, as a live stream's do (a
+    micro-batch holds one or two dates, not a month of them)."""
     rnd = random.Random(seed)
+    base_ms = 1_796_083_200_000  # 2026-12-01T00:00:00Z
     kinds = ["page_view", "purchase", "click"]
     with open(path, "w") as f:
         for i in range(n):
             kind = kinds[i % 3]
             e = {"event_id": f"{i:012d}", "event_type": kind, "user_id": rnd.randrange(1, 10**7),
-                 "timestamp": f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:{(i * 7) % 60:02d}.{i % 1000:03d}Z"}
+                 "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((base_ms + 2 * i) // 1000))
+                              + f".{(base_ms + 2 * i) % 1000:03d}Z"}
             if kind == "page_view":
                 e.update(page={"url": f"/products/{rnd.randrange(10**5)}", "referrer": "https://example.com/"},
                          duration_ms=rnd.randrange(100, 90_000))

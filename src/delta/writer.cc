@@ -67,6 +67,10 @@ json StatJson(const columnar::StatValue& v, const arrow::DataType& type, bool is
 std::string StatsJson(const columnar::DataFileStats& stats) {
   json mins = json::object(), maxs = json::object(), nulls = json::object();
   for (const auto& c : stats.columns) {
+    // Statistics of a struct are an object per field (readers parse them by the schema),
+    // and arrays and maps have none that readers use: nested columns get no entry
+    // (statistics are optional per column).
+    if (arrow::is_nested(c.type->id())) continue;
     nulls[c.name] = c.null_count;
     if (json mn = StatJson(c.min, *c.type, false); !mn.is_null()) mins[c.name] = std::move(mn);
     if (json mx = StatJson(c.max, *c.type, true); !mx.is_null()) maxs[c.name] = std::move(mx);

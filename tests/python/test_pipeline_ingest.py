@@ -264,3 +264,61 @@ def test_spark_reads_every_declared_table_with_the_declared_schema(orbitlake_bin
     assert set(got) == {e["event_id"] for e in want}
     assert got[want[0]["event_id"]]["amount"] == Decimal(want[0]["amount"])
     assert got[want[0]["event_id"]]["items"][0]["qty"] == want[0]["items"][0]["qty"]
+
+
+def test_every_declared_type_lands_as_declared_for_delta_rs_and_spark(orbitlake_bin, brokers, unique, tmp_path, spark):
+    topic = unique("types")
+    create_topic(brokers, topic, 1)
+    f = tmp_path / "types.toml"
+    f.write_text(f"""
+[[source]]
+name = "s"
+topics = ["{topic}"]
+
+[[table]]
+name = "types"
+path = "{tmp_path / 'types'}"
+source = "s"
+partition_by = ["day"]
+columns = [
+  {{ name = "s",   type = "string" }},
+  {{ name = "l",   type = "long" }},
+  {{ name = "i",   type = "integer" }},
+  {{ name = "sh",  type = "short" }},
+  {{ name = "b",   type = "byte" }},
+  {{ name = "d",   type = "double" }},
+  {{ name = "f",   type = "float" }},
+  {{ name = "ok",  type = "boolean" }},
+  {{ name = "bin", type = "binary" }},
+  {{ name = "day", type = "date" }},
+  {{ name = "ts",  type = "timestamp" }},
+  {{ name = "ntz", type = "timestamp_ntz" }},
+  {{ name = "dec", type = "decimal(20,4)" }},
+  {{ name = "st",  type = "struct<a:long,b:string>" }},
+  {{ name = "arr", type = "array<double>" }},
+  {{ name = "m",   type = "map<string,integer>" }},
+]
+""")
+    value = {"s": "héllo", "l": 2**62, "i": -5, "sh": 300, "b": -7, "d": 0.1, "f": 1.5, "ok": True,
+             "bin": "AAEC/w==", "day": "2026-12-01", "ts": "2026-12-01T10:00:00.123456+01:00",
+             "ntz": "2026-12-01T10:00:00.5", "dec": "-12345678.9012", "st": {"a": 1, "b": "x"},
+             "arr": [1.0, None, 2.5], "m": {"k": 1, "n": None}}
+    produce(brokers, topic, [(None, json.dumps(value).encode(), None), (None, b'{"s": null}', None)])
+    ingest(orbitlake_bin, brokers, f, unique("g"), tmp_path)
+    got = sorted(rows(tmp_path / "types"), key=lambda r: r["s"] is None)
+    assert len(got) == 2 and all(v is None for k, v in got[1].items() if k != "day") and got[1]["day"] is None
+    r = got[0]
+    assert (r["s"], r["l"], r["i"], r["sh"], r["b"], r["ok"]) == ("héllo", 2**62, -5, 300, -7, True)
+    assert r["d"] == 0.1 and r["f"] == 1.5 and r["bin"] == b"\x00\x01\x02\xff"
+    assert str(r["day"]) == "2026-12-01" and r["dec"] == Decimal("-12345678.9012")
+    assert r["ts"].isoformat() == "2026-12-01T09:00:00.123456+00:00"
+    assert r["ntz"].isoformat() == "2026-12-01T10:00:00.500000" and r["ntz"].tzinfo is None
+    assert r["st"] == {"a": 1, "b": "x"} and r["arr"] == [1.0, None, 2.5] and dict(r["m"]) == {"k": 1, "n": None}
+    df = spark.read.format("delta").load(str(tmp_path / "types"))
+    assert dict(df.dtypes) == {"s": "string", "l": "bigint", "i": "int", "sh": "smallint", "b": "tinyint",
+                               "d": "double", "f": "float", "ok": "boolean", "bin": "binary", "day": "date",
+                               "ts": "timestamp", "ntz": "timestamp_ntz", "dec": "decimal(20,4)",
+                               "st": "struct<a:bigint,b:string>", "arr": "array<double>", "m": "map<string,int>"}
+    srow = df.where("s is not null").collect()[0]
+    assert srow["dec"] == Decimal("-12345678.9012") and srow["m"] == {"k": 1, "n": None}
+    assert str(srow["ntz"]) == "2026-12-01 10:00:00.500000"
