@@ -117,6 +117,8 @@ class Ingester final : public kafka::RebalanceListener {
   // Txn versions of every sink for `keys`.
   Status LoadHeld(const std::vector<Key>& keys, std::map<Key, PartitionState>* out);
   void UpdateBounds(PartitionState& st) const;
+  // The partition's source's starting_offsets, else the ingester's.
+  StartingOffsets StartOf(const PartitionState& st) const;
   // Where a partition with these holdings resumes; nullopt: at starting_offsets.
   std::optional<int64_t> ResumeAfter(const PartitionState& st) const;
   // Refuses an empty app id, or one new to a table holding the same topics' offsets
@@ -290,13 +292,19 @@ void Ingester::UpdateBounds(PartitionState& st) const {
   if (sinks.empty()) st.min_held = -1;
 }
 
+StartingOffsets Ingester::StartOf(const PartitionState& st) const {
+  const auto& from = sources_[st.source].spec->starting_offsets;
+  if (!from) return o_.starting_offsets;
+  return *from == pipeline::StartFrom::kLatest ? StartingOffsets::kLatest : StartingOffsets::kEarliest;
+}
+
 std::optional<int64_t> Ingester::ResumeAfter(const PartitionState& st) const {
   std::optional<int64_t> resume;
   for (int i : sources_[st.source].data_sinks) {
     if (!st.held[i]) {
       // A data table that never held this partition gets it from starting_offsets: from
       // the beginning with earliest; with latest it simply joins where the others are.
-      if (o_.starting_offsets == StartingOffsets::kEarliest) return std::nullopt;
+      if (StartOf(st) == StartingOffsets::kEarliest) return std::nullopt;
       continue;
     }
     resume = resume ? std::min(*resume, *st.held[i]) : *st.held[i];
@@ -418,7 +426,7 @@ Status Ingester::OnAssign(std::vector<kafka::TopicPartition>& tps) {
     if (auto resume = ResumeAfter(st)) {
       tp.offset = *resume + 1;
       st.next = std::max(tp.offset, wm->low);
-    } else if (o_.starting_offsets == StartingOffsets::kEarliest) {
+    } else if (StartOf(st) == StartingOffsets::kEarliest) {
       tp.offset = kafka::kOffsetBeginning;
       st.next = wm->low;
     } else {
@@ -669,8 +677,7 @@ Status Ingester::Resync() {
     st.first = st.last = -1;
     const auto resume = ResumeAfter(st);
     int64_t to = resume ? *resume + 1
-                        : (o_.starting_offsets == StartingOffsets::kEarliest ? kafka::kOffsetBeginning
-                                                                             : kafka::kOffsetEnd);
+                        : (StartOf(st) == StartingOffsets::kEarliest ? kafka::kOffsetBeginning : kafka::kOffsetEnd);
     seeks.push_back({k.first, k.second, to});
     st.next = resume ? *resume + 1 : -1;  // -1: no lower bound until the first message
   }

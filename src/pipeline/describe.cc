@@ -104,6 +104,9 @@ std::string DescribePipeline(const PipelineSpec& spec) {
     Fields f;
     f.Add("topics", Joined(s.topics));
     f.Add("format", std::string(FormatName(s.format)));
+    if (s.starting_offsets) {
+      f.Add("starting offsets", *s.starting_offsets == StartFrom::kLatest ? "latest" : "earliest");
+    }
     std::vector<std::string> tables;
     for (const auto& t : spec.tables) {
       if (t.source == s.name) tables.push_back(t.name);

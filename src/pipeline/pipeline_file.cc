@@ -352,7 +352,7 @@ class FileReader {
 
   // ---- [[source]]
   Status ReadSource(const toml::table& t, const std::string& key, PipelineSpec* spec) {
-    ORBIT_RETURN_IF_ERROR(CheckKeys(t, key, {"name", "topics", "format", "quarantine"}));
+    ORBIT_RETURN_IF_ERROR(CheckKeys(t, key, {"name", "topics", "format", "quarantine", "starting_offsets"}));
     SourceSpec source;
     ORBIT_ASSIGN_OR_RETURN(const toml::node* name, Required(t, "name", key, "the source's name (tables refer to it)"));
     ORBIT_ASSIGN_OR_RETURN(source.name, String(*name, Join(key, "name")));
@@ -391,6 +391,13 @@ class FileReader {
                                                             DidYouMean(format, {"json", "telemetry"})));
     }
     if (const auto* q = t.get("quarantine")) { ORBIT_ASSIGN_OR_RETURN(source.quarantine_path, String(*q, Join(key, "quarantine"))); }
+    if (const auto* so = t.get("starting_offsets")) {
+      ORBIT_ASSIGN_OR_RETURN(std::string from, String(*so, Join(key, "starting_offsets")));
+      if (from == "earliest") source.starting_offsets = StartFrom::kEarliest;
+      else if (from == "latest") source.starting_offsets = StartFrom::kLatest;
+      else return Err(*so, Join(key, "starting_offsets"), fmt::format("'{}' is not earliest or latest{}", from,
+                                                                      DidYouMean(from, {"earliest", "latest"})));
+    }
     spec->sources.push_back(std::move(source));
     source_nodes_.push_back(&t);
     return Status::OK();

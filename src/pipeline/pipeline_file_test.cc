@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -92,6 +93,27 @@ TEST(PipelineFileTest, TheIssuesExampleAsWritten) {
   EXPECT_EQ(amount.scale, 2);
   EXPECT_EQ(ToString(*Column(pu, "items").type), "array<struct<sku:string,qty:integer>>");
   EXPECT_EQ(pu.quarantine_path, "./data/delta-tables/clickstream/purchase-quarantine");
+}
+
+TEST(PipelineFileTest, StartingOffsetsPerSource) {
+  constexpr std::string_view kBase = R"([[source]]
+name = "s"
+topics = ["t"]
+{}
+[[table]]
+name = "x"
+path = "x"
+source = "s"
+columns = [{{ name = "a", type = "long" }}]
+)";
+  auto none = ParsePipeline(fmt::format(kBase, ""), "p.toml");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->sources[0].starting_offsets.has_value());
+  auto latest = ParsePipeline(fmt::format(kBase, "starting_offsets = \"latest\""), "p.toml");
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_EQ(latest->sources[0].starting_offsets, StartFrom::kLatest);
+  auto bad = ParsePipeline(fmt::format(kBase, "starting_offsets = \"lates\""), "p.toml");
+  EXPECT_THAT(bad.status().message(), HasSubstr("p.toml:4:20: source[0].starting_offsets: 'lates' is not earliest or latest"));
 }
 
 TEST(PipelineFileTest, MissingFileIsNotFound) {

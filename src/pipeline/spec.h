@@ -104,6 +104,9 @@ struct RouteSpec {
 
 enum class Format { kJson, kTelemetry };
 
+// Where a source's partitions that no table of it has seen start reading.
+enum class StartFrom { kEarliest, kLatest };
+
 struct SourceSpec {
   std::string name;
   std::vector<std::string> topics;
@@ -112,6 +115,8 @@ struct SourceSpec {
   // go. Default "<first table's folder>/../<source>-quarantine" is decided by the file
   // reader and always set after loading.
   std::string quarantine_path;
+  // `starting_offsets = "earliest" | "latest"`; none: the ingester's --starting-offsets.
+  std::optional<StartFrom> starting_offsets;
 };
 
 struct TableSpec {

@@ -322,3 +322,39 @@ columns = [
     srow = df.where("s is not null").collect()[0]
     assert srow["dec"] == Decimal("-12345678.9012") and srow["m"] == {"k": 1, "n": None}
     assert str(srow["ntz"]) == "2026-12-01 10:00:00.500000"
+
+
+def test_a_latest_source_skips_what_was_there_before_its_first_start(orbitlake_bin, brokers, unique, tmp_path):
+    import signal
+    import time
+    topic = unique("latest")
+    create_topic(brokers, topic, 1)
+    f = tmp_path / "p.toml"
+    f.write_text(f"""
+[[source]]
+name = "s"
+topics = ["{topic}"]
+starting_offsets = "latest"
+[[table]]
+name = "t"
+path = "{tmp_path / 't'}"
+source = "s"
+columns = [{{ name = "n", type = "long" }}]
+""")
+    produce(brokers, topic, [(None, json.dumps({"n": -i}).encode(), None) for i in range(5)])
+    group = unique("g")
+    p = subprocess.Popen([orbitlake_bin, "ingest", "--pipeline", str(f), "-b", brokers, "-g", group, "--interval",
+                          "200ms", "--metrics-addr", "", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        deadline = time.time() + 60
+        while not (tmp_path / "t" / "_delta_log").is_dir() or not rows(tmp_path / "t"):
+            assert time.time() < deadline and p.poll() is None, "no rows from the latest source"
+            produce(brokers, topic, [(None, json.dumps({"n": 1}).encode(), None)])
+            time.sleep(1)
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    got = [r["n"] for r in rows(tmp_path / "t")]
+    assert got and all(n == 1 for n in got), got  # none of the five produced before the start
