@@ -25,6 +25,21 @@ std::string TestBrokers() {
   return brokers;
 }
 
+std::string TestMqttUrl() {
+  if (const char* u = std::getenv("ORBITLAKE_TEST_MQTT"); u != nullptr && *u != '\0') return u;
+  const char* dir = std::getenv("ORBITLAKE_TEST_MQTT_DIR");
+  std::string url;
+  if (dir != nullptr) {
+    std::ifstream in(std::filesystem::path(dir) / "url");
+    std::getline(in, url);
+  }
+  if (url.empty()) {
+    ADD_FAILURE() << "no test MQTT broker: run this test through ctest (its mqtt_broker fixture starts one), "
+                     "or start one with scripts/mqtt start and set ORBITLAKE_TEST_MQTT=tcp://host:port";
+  }
+  return url;
+}
+
 std::string UniqueName(const std::string& prefix) {
   static std::mt19937_64 rng(std::random_device{}());
   return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1'000'000'000);
