@@ -85,5 +85,6 @@ void AddDemoCommand(CLI::App& root, RunFn& run);
 // tail, history, describe
 void AddReaderCommands(CLI::App& root, RunFn& run);
 void AddPipelineCommand(CLI::App& root, RunFn& run);  // pipeline check
+void AddBridgeCommand(CLI::App& root, RunFn& run);    // bridge mqtt
 
 }  // namespace orbitlake::cli

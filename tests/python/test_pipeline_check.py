@@ -131,3 +131,20 @@ def test_help_explains_the_command(orbitlake_bin):
     for words in ("Exit status: 0 the file is valid, 1", "docs/pipelines.md",
                   "orbitlake pipeline check examples/pipelines/clickstream.toml"):
         assert words in out.stdout
+
+
+SENSORS = ROOT / "examples" / "pipelines" / "sensors.toml"
+
+
+def test_the_sensors_pipeline_is_valid(orbitlake_bin):
+    """The four tables of the MQTT sensor system, one per Kafka topic the bridge feeds."""
+    out = check(orbitlake_bin, SENSORS)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"{SENSORS}: valid (4 sources, 4 tables)\n")
+    for topic, value in (("temperature", "temperature_c"), ("humidity", "humidity_pct"),
+                         ("distance", "distance_cm"), ("motion", "motion")):
+        assert re.search(rf"^source {topic}\n  topics +{topic}\n  format +json\n", out.stdout, re.M)
+        block = out.stdout.split(f"\ntable {topic}\n", 1)[1].split("\ntable ", 1)[0]
+        assert re.search(r"^    device +string +\$\.device +yes$", block, re.M)
+        assert re.search(r"^    seq +long +\$\.seq +yes$", block, re.M)
+        assert re.search(rf"^    {value} +\S+ +\$\.{value} +yes$", block, re.M)

@@ -10,19 +10,36 @@
 
 namespace orbitlake::testing {
 
-std::string TestBrokers() {
-  if (const char* b = std::getenv("ORBITLAKE_TEST_BROKERS"); b != nullptr && *b != '\0') return b;
-  const char* dir = std::getenv("ORBITLAKE_TEST_KAFKA_DIR");
-  std::string brokers;
+namespace {
+
+// The address of a broker the test run started: the override variable when set, else
+// the first line of FILE in the fixture's folder (DIR_VARIABLE). "" and a test failure
+// saying how to get one when neither exists.
+std::string FixtureAddress(const char* override_variable, const char* dir_variable, const char* file,
+                           const char* missing) {
+  if (const char* v = std::getenv(override_variable); v != nullptr && *v != '\0') return v;
+  const char* dir = std::getenv(dir_variable);
+  std::string address;
   if (dir != nullptr) {
-    std::ifstream in(std::filesystem::path(dir) / "bootstrap");
-    std::getline(in, brokers);
+    std::ifstream in(std::filesystem::path(dir) / file);
+    std::getline(in, address);
   }
-  if (brokers.empty()) {
-    ADD_FAILURE() << "no test broker: run this test through ctest (its kafka_broker fixture starts one), "
-                     "or start one with scripts/kafka start and set ORBITLAKE_TEST_BROKERS=host:port";
-  }
-  return brokers;
+  if (address.empty()) ADD_FAILURE() << missing;
+  return address;
+}
+
+}  // namespace
+
+std::string TestBrokers() {
+  return FixtureAddress("ORBITLAKE_TEST_BROKERS", "ORBITLAKE_TEST_KAFKA_DIR", "bootstrap",
+                        "no test broker: run this test through ctest (its kafka_broker fixture starts one), "
+                        "or start one with scripts/kafka start and set ORBITLAKE_TEST_BROKERS=host:port");
+}
+
+std::string TestMqttUrl() {
+  return FixtureAddress("ORBITLAKE_TEST_MQTT", "ORBITLAKE_TEST_MQTT_DIR", "url",
+                        "no test MQTT broker: run this test through ctest (its mqtt_broker fixture starts one), "
+                        "or start one with scripts/mqtt start and set ORBITLAKE_TEST_MQTT=tcp://host:port");
 }
 
 std::string UniqueName(const std::string& prefix) {

@@ -14,6 +14,11 @@ namespace orbitlake::testing {
 // host:port of the test broker. Fails the current test (and returns "") when none.
 std::string TestBrokers();
 
+// tcp://host:port of the test run's Mosquitto broker (the mqtt_broker CTest fixture,
+// ORBITLAKE_TEST_MQTT_DIR/url); ORBITLAKE_TEST_MQTT overrides it. Fails the current test
+// (and returns "") when none.
+std::string TestMqttUrl();
+
 // "<prefix>-<pid>-<random>": a topic/group/folder name no other test run uses.
 std::string UniqueName(const std::string& prefix);
 
