@@ -86,5 +86,6 @@ void AddDemoCommand(CLI::App& root, RunFn& run);
 void AddReaderCommands(CLI::App& root, RunFn& run);
 void AddPipelineCommand(CLI::App& root, RunFn& run);  // pipeline check
 void AddBridgeCommand(CLI::App& root, RunFn& run);    // bridge mqtt
+void AddSimulateCommand(CLI::App& root, RunFn& run);  // simulate devices
 
 }  // namespace orbitlake::cli
