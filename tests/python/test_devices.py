@@ -110,3 +110,23 @@ def test_simulated_boards_land_exactly_once_through_bridge_kill_and_mqtt_restart
             if p is not None and p.poll() is None:
                 p.kill()
         subprocess.run([MQTT, "stop", "--dir", str(mqtt_dir)], check=False, capture_output=True)
+
+
+def test_demo_devices_runs_the_sensor_system_and_reports_every_reading_once(orbitlake_bin, brokers, tmp_path):
+    mqtt_dir = tmp_path / "mqtt"
+    url = subprocess.run([MQTT, "start", "--dir", str(mqtt_dir), "--port", "auto"],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    try:
+        r = subprocess.run([orbitlake_bin, "demo", "devices", "-b", brokers, "--mqtt", url, "--data-dir",
+                            str(tmp_path / "data"), "--duration", "3s", "--interval", "500ms"],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr + r.stdout
+        assert "every reading of this run is in its table exactly once" in r.stdout, r.stdout
+        sampled = int(re.search(r"boards\s+(\d+) readings sampled", r.stdout).group(1))
+        lake = tmp_path / "data" / "delta-tables" / "sensors"
+        got = {m: keys(lake / m) for m in ["temperature", "humidity", "distance"]}
+        motion = keys(lake / "motion") if (lake / "motion" / "_delta_log").is_dir() else []
+        assert len(got["temperature"]) + len(got["distance"]) + len(motion) == sampled
+        assert set(got["humidity"]) == set(got["temperature"])
+    finally:
+        subprocess.run([MQTT, "stop", "--dir", str(mqtt_dir)], check=False, capture_output=True)
