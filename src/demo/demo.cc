@@ -46,17 +46,8 @@ Result<DemoReport> RunDemo(const DemoOptions& o, const std::function<void(const 
 
   // 1. Kafka.
   LocalServer broker(o.kafka_script, (data / "kafka").string());
-  if (BrokerAnswers(client, o.topic)) {
-    log(fmt::format("Kafka answers at {}", client.brokers));
-  } else if (o.brokers_given || o.kafka_script.empty()) {
-    return Status::Unavailable(fmt::format("no Kafka broker answers at {}{}", client.brokers,
-                                           o.brokers_given ? "" : " (and no scripts/kafka to start one)"));
-  } else {
-    log(fmt::format("no Kafka at {}: starting a local broker (state in {})", client.brokers, (data / "kafka").string()));
-    ORBIT_ASSIGN_OR_RETURN(client.brokers, broker.Start(PortOf(client.brokers)));
-    report.started_broker = true;
-    log(fmt::format("Kafka started at {}", client.brokers));
-  }
+  ORBIT_RETURN_IF_ERROR(UseOrStartKafka(&client, o.brokers_given, o.topic, broker, (data / "kafka").string(), log,
+                                        &report.started_broker));
   report.brokers = client.brokers;
   ORBIT_RETURN_IF_ERROR(kafka::EnsureTopic(client, o.topic, o.partitions));
   ORBIT_ASSIGN_OR_RETURN(int partitions, kafka::PartitionCount(client, o.topic));

@@ -110,16 +110,8 @@ Result<DevicesDemoReport> RunDevicesDemo(const DevicesDemoOptions& o,
 
   // 2. Kafka and MQTT.
   LocalServer kafka_server(o.kafka_script, (data / "kafka").string());
-  if (BrokerAnswers(client, topics.front())) {
-    log(fmt::format("Kafka answers at {}", client.brokers));
-  } else if (o.brokers_given || o.kafka_script.empty()) {
-    return Status::Unavailable(fmt::format("no Kafka broker answers at {}", client.brokers));
-  } else {
-    log(fmt::format("no Kafka at {}: starting a local broker (state in {})", client.brokers, (data / "kafka").string()));
-    ORBIT_ASSIGN_OR_RETURN(client.brokers, kafka_server.Start(PortOf(client.brokers)));
-    report.started_kafka = true;
-    log(fmt::format("Kafka started at {}", client.brokers));
-  }
+  ORBIT_RETURN_IF_ERROR(UseOrStartKafka(&client, o.brokers_given, topics.front(), kafka_server,
+                                        (data / "kafka").string(), log, &report.started_kafka));
   report.brokers = client.brokers;
   ORBIT_ASSIGN_OR_RETURN(mqtt::BrokerAddress mqtt_broker, mqtt::ParseBrokerUrl(o.mqtt_url));
   LocalServer mqtt_server(o.mqtt_script, (data / "mqtt").string());

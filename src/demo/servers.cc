@@ -106,4 +106,23 @@ bool TableHasAll(const delta::Snapshot& snap, const std::string& app_id, const s
   return true;
 }
 
+Status UseOrStartKafka(kafka::ClientOptions* client, bool given, const std::string& probe_topic, LocalServer& server,
+                       const std::string& state_dir, const std::function<void(const std::string&)>& log,
+                       bool* started) {
+  *started = false;
+  if (BrokerAnswers(*client, probe_topic)) {
+    log(fmt::format("Kafka answers at {}", client->brokers));
+    return Status::OK();
+  }
+  if (given || !server.can_start()) {
+    return Status::Unavailable(fmt::format("no Kafka broker answers at {}{}", client->brokers,
+                                           given ? "" : " (and no scripts/kafka to start one)"));
+  }
+  log(fmt::format("no Kafka at {}: starting a local broker (state in {})", client->brokers, state_dir));
+  ORBIT_ASSIGN_OR_RETURN(client->brokers, server.Start(PortOf(client->brokers)));
+  *started = true;
+  log(fmt::format("Kafka started at {}", client->brokers));
+  return Status::OK();
+}
+
 }  // namespace orbitlake::demo

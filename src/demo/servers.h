@@ -5,6 +5,7 @@
 // Thread safety: free functions are safe from any thread; a LocalServer belongs to one.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,11 +34,20 @@ class LocalServer {
   // The address the script printed.
   Result<std::string> Start(const std::string& port);
   void Stop();
+  bool can_start() const { return !script_.empty(); }
 
  private:
   std::string script_, dir_;
   bool started_ = false;
 };
+
+// The Kafka a demo uses: the one answering at client->brokers, else (unless `given`, or
+// without a script) a local one started with `server`, whose address replaces
+// client->brokers. *started tells which. `probe_topic`: any topic name for the metadata
+// request. Unavailable when none answers and none may be started.
+Status UseOrStartKafka(kafka::ClientOptions* client, bool given, const std::string& probe_topic, LocalServer& server,
+                       const std::string& state_dir, const std::function<void(const std::string&)>& log,
+                       bool* started);
 
 // End offsets of every partition of `topic`.
 Result<std::vector<int64_t>> EndOffsets(const kafka::ClientOptions& client, const std::string& topic);
