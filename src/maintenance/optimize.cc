@@ -69,6 +69,7 @@ class BinRewriter {
   Result<delta::AddFile> Rewrite(const OptimizeBin& bin, std::string* written_path) {
     const std::string path = delta::NewDataFilePath(snapshot_.partition_columns(), bin.partition);
     *written_path = path;
+    if (options_.cancelled && options_.cancelled()) return Cancelled();
     ORBIT_ASSIGN_OR_RETURN(auto writer,
                            columnar::DataFileWriter::Open(&storage_, path, file_schema_, options_.parquet));
     if (options_.sort_by) {
@@ -80,6 +81,7 @@ class BinRewriter {
       ORBIT_RETURN_IF_ERROR(WriteTable(*sorted, *writer));
     } else {
       for (const auto& f : bin.files) {
+        if (options_.cancelled && options_.cancelled()) return Cancelled();
         ORBIT_ASSIGN_OR_RETURN(auto one, delta::ReadFiles(storage_, snapshot_, {f}));
         ORBIT_ASSIGN_OR_RETURN(auto data, DataColumns(*one));
         ORBIT_RETURN_IF_ERROR(WriteTable(*data, *writer));
@@ -101,6 +103,8 @@ class BinRewriter {
   }
 
   int64_t batches() const { return batches_; }
+
+  static Status Cancelled() { return Status::Cancelled("optimize: interrupted before its commit; nothing was changed"); }
 
  private:
   Result<std::shared_ptr<arrow::Table>> DataColumns(const arrow::Table& t) {
@@ -251,6 +255,7 @@ Result<OptimizeResult> Optimize(delta::Table& table, const OptimizeOptions& opti
       // Nothing references these files yet: leave the storage as it was.
       written.push_back(path);
       DeleteAll(storage, written);
+      if (add.status().code() == StatusCode::kCancelled) return add.status();
       return add.status().WithContext("optimize: rewriting " + std::to_string(bin.files.size()) +
                                       " files of partition " + delta::PartitionDir(snapshot.partition_columns(),
                                                                                    bin.partition));
@@ -279,6 +284,10 @@ Result<OptimizeResult> Optimize(delta::Table& table, const OptimizeOptions& opti
   result.files_added = static_cast<int64_t>(added_sizes.size());
   result.rows = progress.rows;
   if (options.before_commit) options.before_commit();
+  if (options.cancelled && options.cancelled()) {
+    DeleteAll(storage, written);
+    return BinRewriter::Cancelled();
+  }
 
   delta::StringMap params{{"predicate", json(plan.predicate).dump()},
                           {"targetSize", std::to_string(plan.target_size)}};

@@ -74,6 +74,10 @@ struct OptimizeOptions {
   // Called after each file read and each bin written, from the calling thread.
   // Default none.
   std::function<void(const OptimizeProgress&)> on_progress;
+  // Polled between input files; when it returns true the rewrite stops, the files
+  // written so far are deleted and the result is Cancelled (nothing committed). Default
+  // none (never).
+  std::function<bool()> cancelled;
   // Called once every file is written, just before the commit (tests use it to let
   // another writer commit in between). Default none.
   std::function<void()> before_commit;
@@ -123,6 +127,7 @@ struct OptimizeResult {
 // Plans from `table`'s snapshot (Refresh() it first to include the latest commits),
 // rewrites and commits. Errors: those of PlanOptimize; Conflict when another writer
 // removed one of the files or changed the table first (the new files are deleted);
+// Cancelled when `cancelled` said so before the commit (likewise);
 // I/O errors of storage (files written so far stay behind as orphans).
 Result<OptimizeResult> Optimize(delta::Table& table, const OptimizeOptions& options);
 

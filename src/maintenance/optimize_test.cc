@@ -218,5 +218,20 @@ TEST(OptimizeTest, GivesUpCleanlyWhenAnotherWriterRemovedOneOfItsFiles) {
   EXPECT_EQ(RowSet(*st).size(), 300u);
 }
 
+TEST(OptimizeTest, InterruptedBeforeTheCommitLeavesNothingBehind) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st);
+  for (int i = 0; i < 6; ++i) Append(*t, i * 100, 100);
+  const size_t objects = st->file_count();
+  const int64_t version = t->snapshot().version();
+  int polls = 0;
+  OptimizeOptions o;
+  o.cancelled = [&] { return ++polls > 8; };  // after the first bin, inside the second
+  auto r = Optimize(*t, o);
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled) << r.status().ToString();
+  EXPECT_EQ(st->file_count(), objects);
+  EXPECT_EQ(Must(delta::LoadSnapshot(*st)).version(), version);
+}
+
 }  // namespace
 }  // namespace orbitlake::maintenance

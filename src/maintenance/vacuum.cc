@@ -102,7 +102,12 @@ Result<VacuumResult> Vacuum(delta::Table& table, const VacuumOptions& options) {
   VacuumProgress progress;
   progress.total = static_cast<int64_t>(result.candidates.size());
   Status failed;
+  bool cancelled = false;
   for (const auto& f : result.candidates) {
+    if (options.cancelled && options.cancelled()) {
+      cancelled = true;
+      break;
+    }
     Status st = storage.Delete(f.path);
     if (st.ok()) {
       ++result.deleted;
@@ -116,11 +121,15 @@ Result<VacuumResult> Vacuum(delta::Table& table, const VacuumOptions& options) {
     if (options.on_progress) options.on_progress(progress);
   }
 
-  const delta::StringMap end_params{{"status", failed.ok() ? "COMPLETED" : "FAILED"}};
+  const delta::StringMap end_params{{"status", !failed.ok() ? "FAILED" : cancelled ? "CANCELLED" : "COMPLETED"}};
   const json end_metrics{{"numDeletedFiles", result.deleted}, {"numVacuumedDirectories", 0}};
   ORBIT_ASSIGN_OR_RETURN(auto ended, table.CommitOperation({}, "VACUUM END", end_params, end_metrics));
   if (auto* c = std::get_if<delta::Committed>(&ended)) result.end_version = c->version;
   ORBIT_RETURN_IF_ERROR(failed);
+  if (cancelled) {
+    return Status::Cancelled("vacuum: interrupted after deleting " + std::to_string(result.deleted) + " of " +
+                             std::to_string(result.candidates.size()) + " files; run it again to finish");
+  }
   return result;
 }
 

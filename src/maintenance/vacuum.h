@@ -17,7 +17,7 @@
 //
 // Commits: "VACUUM START" (operationMetrics numFilesToDelete, sizeOfDataToDelete)
 // before deleting and "VACUUM END" (status COMPLETED or FAILED, numDeletedFiles,
-// numVacuumedDirectories) after, as Delta does, so history shows it; none when there is
+// numVacuumedDirectories; CANCELLED when interrupted) after, as Delta does, so history shows it; none when there is
 // nothing to delete (delta-rs' choice: a periodic vacuum does not grow the log). The
 // table's write protocol is checked first (the vacuumProtocolCheck feature asks
 // exactly that): a table with writer features orbitlake does not implement is refused.
@@ -56,6 +56,10 @@ struct VacuumOptions {
   bool force = false;
   // Only find the files; delete nothing and commit nothing. Default off.
   bool dry_run = false;
+  // Polled between deletions; when it returns true vacuum stops deleting, commits
+  // VACUUM END with status CANCELLED and returns Cancelled (run it again to finish).
+  // Default none (never).
+  std::function<bool()> cancelled;
   // Called after every deleted file, from the calling thread. Default none.
   std::function<void(const VacuumProgress&)> on_progress;
   // Time source for "now" (file ages are compared with it). Default nullptr:
