@@ -32,6 +32,13 @@ constexpr auto kMaxRetention = std::chrono::hours(24 * 3650);  // ten years
 
 std::string Bytes(int64_t b) { return HumanBytes(static_cast<double>(b)); }
 
+// Target sizes are usually binary (delta-rs' 100 MiB): say so instead of "104.9 MB".
+std::string SizeSetting(int64_t b) {
+  if (b % (int64_t{1} << 30) == 0) return fmt::format("{} GiB", b >> 30);
+  if (b % (int64_t{1} << 20) == 0) return fmt::format("{} MiB", b >> 20);
+  return Bytes(b);
+}
+
 std::string Plural(int64_t n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
@@ -73,7 +80,7 @@ int RunOptimize(const OptimizeFlags& f) {
   if (!plan.ok()) return Fail("optimize", plan.status());
   fmt::print(stderr, "orbitlake optimize: {} at version {}: {} ({}), target file size {}{}\n", f.table,
              snap.version(), Plural(plan->live_files, "live file", "live files"), Bytes(plan->live_bytes),
-             Bytes(plan->target_size), plan->predicate.empty() ? "" : ", where " + f.where);
+             SizeSetting(plan->target_size), plan->predicate.empty() ? "" : ", where " + f.where);
   if (f.dry_run) {
     for (const auto& bin : plan->bins) {
       fmt::print("{:<40} {:>6} files {:>10} -> 1 file\n", PartitionLabel(snap, bin.partition), bin.files.size(),
@@ -90,7 +97,7 @@ int RunOptimize(const OptimizeFlags& f) {
   if (plan->bins.empty()) {
     fmt::print("summary: nothing to compact in {}: {} ({}), none of them small files sharing a partition "
                "(target {}); no commit\n",
-               f.table, Plural(plan->live_files, "file", "files"), Bytes(plan->live_bytes), Bytes(plan->target_size));
+               f.table, Plural(plan->live_files, "file", "files"), Bytes(plan->live_bytes), SizeSetting(plan->target_size));
     return kExitOk;
   }
 
