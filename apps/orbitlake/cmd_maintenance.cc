@@ -147,7 +147,10 @@ struct VacuumFlags {
 };
 
 std::string Age(int64_t ms) {
-  const double h = static_cast<double>(ms) / 3'600'000.0;
+  const double s = static_cast<double>(ms) / 1000.0;
+  if (s < 120) return fmt::format("{:.0f} s", s);
+  if (s < 7200) return fmt::format("{:.0f} min", s / 60);
+  const double h = s / 3600;
   return h >= 48 ? fmt::format("{:.1f} days", h / 24) : fmt::format("{:.1f} hours", h);
 }
 
@@ -204,14 +207,23 @@ int RunCheckpoint(const std::string& location) {
   auto table = OpenTable(location);
   if (!table.ok()) return Fail("checkpoint", table.status());
   const int64_t version = (*table)->snapshot().version();
+  auto previous = delta::LatestCheckpointVersion((*table)->storage(), version);
+  if (!previous.ok()) return Fail("checkpoint", previous.status());
   if (Status st = (*table)->Checkpoint(); !st.ok()) return Fail("checkpoint", st);
   auto hint = delta::ReadLastCheckpoint((*table)->storage());
   const double secs = Seconds(std::chrono::steady_clock::now() - started).count();
-  fmt::print("summary: wrote the checkpoint of {} at version {} in {:.2f} s: {} ({}){}; readers now start there "
-             "instead of replaying {} commits\n",
-             location, version, secs, delta::CheckpointPath(version),
+  const int64_t replayed = version - previous->value_or(-1);
+  fmt::print("summary: wrote the checkpoint of {} at version {} in {:.2f} s: {} ({}{}); {}\n", location, version,
+             secs, delta::CheckpointPath(version),
              Plural(static_cast<int64_t>((*table)->snapshot().files().size()), "live file", "live files"),
-             hint && hint->version == version ? fmt::format(", {} actions", hint->size) : "", version + 1);
+             hint && hint->version == version ? fmt::format(", {} actions", hint->size) : "",
+             replayed == 0 ? std::string("it replaced the checkpoint that version already had")
+                           : *previous ? fmt::format("readers now load it instead of the checkpoint of version {} "
+                                                     "and {} after it",
+                                                     **previous, Plural(replayed, "commit", "commits"))
+                                       : fmt::format("readers now load it instead of replaying {} (there was no "
+                                                     "checkpoint)",
+                                                     Plural(replayed, "commit", "commits")));
   return kExitOk;
 }
 
