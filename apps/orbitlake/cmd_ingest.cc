@@ -218,7 +218,7 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "offsets the table holds (the topic was deleted and recreated); recorded in the table's log")
       ->delimiter(',');
   f->builtin_only.push_back(
-      sub->add_option("--table", f->table, "Delta table: a folder or file:// URI (created on first use)")
+      sub->add_option("--table", f->table, "Delta table: a folder, file:// URI or s3://bucket/prefix (created on first use; S3 takes AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ... see README)")
           ->capture_default_str()
           ->envname("ORBITLAKE_TABLE")
           ->check(TableLocation()));

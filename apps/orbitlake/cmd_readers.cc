@@ -27,7 +27,7 @@ struct ReaderFlags {
 };
 
 void AddCommon(CLI::App* sub, ReaderFlags* f) {
-  sub->add_option("table", f->table, "Delta table: a folder or file:// URI")->required()->check(TableLocation());
+  sub->add_option("table", f->table, "Delta table: a folder, file:// URI or s3://bucket/prefix (S3: AWS_* variables, see README)")->required()->check(TableLocation());
   sub->add_option("--format", f->format, "Output: table (aligned, for people), csv, or json (JSON Lines)")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "csv", "json"}));

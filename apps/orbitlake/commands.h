@@ -59,10 +59,10 @@ CLI::Validator UnsignedIn(uint64_t min, uint64_t max);
 CLI::Validator NumberIn(double min, double max);
 CLI::Validator DurationIn(std::chrono::nanoseconds min, std::chrono::nanoseconds max);
 CLI::Validator SleepRangeValidator();
-// A table location (storage::ParseTableUri: a local path or file:// URI; no other
-// scheme, never empty). The value is kept as written; open it with OpenTableStorage.
+// A table location (storage::ParseTableUri: a local path, a file:// URI or
+// s3://bucket/prefix; no other scheme, never empty). The value is kept as written; open it with OpenTableStorage.
 CLI::Validator TableLocation();
-// A local folder given like a table location (a path or a file:// URI); the value is
+// A local folder given like a table location (a path or a file:// URI, not s3://); the value is
 // replaced by the local path, so add it with ->transform(), not ->check().
 CLI::Validator LocalFolder();
 

@@ -181,7 +181,7 @@ CLI::Validator TableLocation() {
         auto r = storage::ParseTableUri(v);
         return r.ok() ? Status::OK() : r.status();
       },
-      "path or file:// URI");
+      "path, file:// or s3:// URI");
 }
 
 CLI::Validator LocalFolder() {
@@ -189,6 +189,7 @@ CLI::Validator LocalFolder() {
       [](std::string& value) {
         auto r = storage::ParseTableUri(value);
         if (!r.ok()) return r.status().message();
+        if (r->scheme != "file") return "'" + value + "' is not a local folder (a path or a file:// URI)";
         value = r->path;
         return std::string();
       },

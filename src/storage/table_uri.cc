@@ -3,11 +3,13 @@
 #include <cctype>
 
 #include "storage/local_storage.h"
+#include "storage/s3_storage.h"
 
 namespace orbitlake::storage {
 namespace {
 
-constexpr std::string_view kSupported = "use a local path or a file:// URI such as file:///abs/path";
+constexpr std::string_view kSupported =
+    "use a local path, a file:// URI such as file:///abs/path, or s3://bucket/prefix";
 
 bool IsSchemeChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
@@ -60,6 +62,27 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// "s3://bucket/prefix" after the scheme and its ':'.
+Result<TableLocation> ParseS3(std::string_view uri, std::string_view rest) {
+  const std::string quoted = "'" + std::string(uri) + "'";
+  if (!rest.starts_with("//")) {
+    return Status::InvalidArgument("S3 table URI " + quoted + " must look like s3://bucket/prefix");
+  }
+  rest.remove_prefix(2);
+  if (rest.find_first_of("?#") != std::string_view::npos) {
+    return Status::InvalidArgument("S3 table URI " + quoted + " has a query or fragment ('?', '#')");
+  }
+  size_t slash = rest.find('/');
+  std::string bucket(rest.substr(0, slash));
+  if (bucket.empty()) return Status::InvalidArgument("S3 table URI " + quoted + " names no bucket");
+  std::string prefix(slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
+  while (prefix.ends_with('/')) prefix.pop_back();
+  if (prefix.starts_with('/') || prefix.find("//") != std::string::npos) {
+    return Status::InvalidArgument("S3 table URI " + quoted + " has an empty path segment ('//')");
+  }
+  return TableLocation{"s3", std::move(prefix), std::move(bucket)};
+}
+
 }  // namespace
 
 Result<TableLocation> ParseTableUri(std::string_view uri) {
@@ -69,12 +92,12 @@ Result<TableLocation> ParseTableUri(std::string_view uri) {
   std::string_view scheme = SchemeOf(uri);
   if (scheme.empty()) return TableLocation{"file", std::string(uri)};
   const std::string quoted = "'" + std::string(uri) + "'";
+  std::string_view rest = uri.substr(scheme.size() + 1);
+  if (Lower(scheme) == "s3" || Lower(scheme) == "s3a") return ParseS3(uri, rest);
   if (Lower(scheme) != "file") {
     return Status::Unsupported("table URI scheme '" + std::string(scheme) + "' in " + quoted +
-                               " is not supported (" + std::string(kSupported) +
-                               "; object stores such as S3 are not supported yet)");
+                               " is not supported (" + std::string(kSupported) + ")");
   }
-  std::string_view rest = uri.substr(scheme.size() + 1);
   if (rest.find_first_of("?#") != std::string_view::npos) {
     return Status::InvalidArgument("table URI " + quoted + " has a query or fragment ('?', '#'); " +
                                    "percent-encode them in the path (%3F, %23)");
@@ -100,11 +123,18 @@ Result<TableLocation> ParseTableUri(std::string_view uri) {
                                    std::string(kSupported) + ")");
   }
   ORBIT_ASSIGN_OR_RETURN(std::string decoded, PercentDecode(uri, path));
-  return TableLocation{"file", std::move(decoded)};
+  return TableLocation{"file", std::move(decoded), {}};
 }
 
 Result<std::shared_ptr<Storage>> OpenTableStorage(std::string_view uri) {
   ORBIT_ASSIGN_OR_RETURN(TableLocation location, ParseTableUri(uri));
+  if (location.scheme == "s3") {
+    auto options = S3OptionsFromEnvironment();
+    if (!options.ok()) return options.status().WithContext("table '" + std::string(uri) + "'");
+    ORBIT_ASSIGN_OR_RETURN(std::unique_ptr<S3Storage> s3,
+                           S3Storage::Open(std::move(*options), location.bucket, location.path));
+    return std::shared_ptr<Storage>(std::move(s3));
+  }
   return std::shared_ptr<Storage>(std::make_shared<LocalStorage>(location.path));
 }
 
