@@ -14,6 +14,7 @@ namespace {
 
 using std::chrono::hours;
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 void ExpectRefused(const Status& st, std::initializer_list<std::string_view> says) {
   ASSERT_FALSE(st.ok());
@@ -53,6 +54,16 @@ TEST(CheckTest, DurationsNeedAUnitAndARange) {
   ExpectRefused(CheckDuration("2000000s", milliseconds(10), hours(24)), {"86400s"});
   EXPECT_TRUE(CheckSleepRange("5ms..50ms").ok());
   EXPECT_FALSE(CheckSleepRange("50ms..5ms").ok());
+}
+
+TEST(CheckTest, LongDurationsAndByteSizes) {
+  EXPECT_TRUE(CheckDuration("30d", seconds(0), hours(24 * 3650)).ok());
+  EXPECT_TRUE(CheckDuration("0s", seconds(0), hours(24 * 3650)).ok());
+  ExpectRefused(CheckDuration("4000d", seconds(0), hours(24 * 3650)), {"from 0s to 3650d", "got '4000d'"});
+  EXPECT_TRUE(CheckByteSize("128MiB", 1 << 20, int64_t{1} << 40).ok());
+  EXPECT_TRUE(CheckByteSize("104857600", 1 << 20, int64_t{1} << 40).ok());
+  ExpectRefused(CheckByteSize("1k", 1 << 20, int64_t{1} << 40), {"from 1MiB to 1TiB", "got '1k'"});
+  ExpectRefused(CheckByteSize("lots", 1 << 20, int64_t{1} << 40), {"e.g. 128MiB", "got 'lots'"});
 }
 
 TEST(CheckTest, TopicNamesAreKafkaNamesAndOneAtATime) {

@@ -6,6 +6,7 @@
 #include "apps/orbitlake/commands.h"
 #include "common/progress.h"
 #include "demo/demo.h"
+#include "demo/devices_demo.h"
 #include "common/duration.h"
 #include "producer/pacing.h"
 #include "readers/text_table.h"
@@ -107,6 +108,102 @@ int RunDemoCommand(DemoFlags& f) {
   return r->all_committed ? kExitOk : kExitDataLoss;
 }
 
+struct DevicesDemoFlags {
+  KafkaFlags kafka;
+  demo::DevicesDemoOptions options;
+  std::string duration = "20s";
+  std::string interval = "2s";
+};
+
+void PrintDevicesSummary(const demo::DevicesDemoReport& r) {
+  fmt::print("\n== orbitlake demo devices {} ==\n", r.interrupted ? "INTERRUPTED" : "summary");
+  fmt::print("kafka        {}{}\n", r.brokers, r.started_kafka ? " (started for the demo, stopped again)" : "");
+  fmt::print("mqtt         {}{}\n", r.mqtt_url, r.started_mqtt ? " (Mosquitto started for the demo, stopped again)" : "");
+  fmt::print("boards       {} readings sampled, {} acknowledged by the MQTT broker{}\n", r.sampled, r.acknowledged,
+             r.dropped > 0 ? fmt::format(", {} NEVER SENT", r.dropped) : "");
+  fmt::print("bridge       {} MQTT messages forwarded to Kafka and acknowledged\n", r.bridged);
+  fmt::print("{:<13}{:>9} {:>11} {:>10} {:>12}  {}\n", "table", "rows", "duplicates", "quarantine", "version", "path");
+  for (const auto& t : r.tables) {
+    fmt::print("{:<13}{:>9} {:>11} {:>10} {:>12}  {}\n", t.name, t.rows, t.duplicates, t.quarantined,
+               t.version < 0 ? std::string("-") : "v" + std::to_string(t.version), t.path);
+  }
+  fmt::print("latency      reading -> committed p50 {} ms, p99 {} ms\n", r.latency_p50_ms, r.latency_p99_ms);
+  fmt::print("result       {}\n", r.all_committed ? "every reading of this run is in its table exactly once"
+                                                   : "NOT every reading was committed (see above)");
+  for (const auto& t : r.tables) {
+    if (t.last_rows.rows.empty()) continue;
+    fmt::print("\nlast rows of {}:\n{}", t.name, readers::Render(t.last_rows, readers::Format::kTable));
+  }
+  fmt::print("\ntook {:.1f} s\n", r.seconds);
+}
+
+int RunDevicesDemoCommand(DevicesDemoFlags& f) {
+  if (Status st = ApplyKafkaProperties(&f.kafka); !st.ok()) return Fail("demo devices", st);
+  auto& o = f.options;
+  o.client = f.kafka.client;
+  auto duration = ParseDuration(f.duration);
+  if (!duration.ok()) return Fail("demo devices", duration.status().WithContext("--duration"));
+  o.duration = std::chrono::duration_cast<std::chrono::milliseconds>(*duration);
+  auto interval = ParseDuration(f.interval);
+  if (!interval.ok()) return Fail("demo devices", interval.status().WithContext("--interval"));
+  o.interval = std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
+  fmt::print("orbitlake demo devices: {} simulated boards -> MQTT -> bridge -> Kafka -> orbitlake ingest -> Delta "
+             "tables in {}/delta-tables/sensors\n", o.boards, o.data_dir);
+  std::fflush(stdout);
+  Progress progress;
+  std::string last;
+  auto r = demo::RunDevicesDemo(
+      o, [&](const std::string& line) { fmt::print(stderr, "demo devices: {}\n", line); },
+      [&](const std::string& line) {
+        last = line;
+        if (progress.Due()) progress.Update(line, true);
+      });
+  if (!r.ok()) return Fail("demo devices", r.status());
+  if (!last.empty()) progress.Finish(last);
+  PrintDevicesSummary(*r);
+  if (r->interrupted) return kExitInterrupted;
+  return r->all_committed ? kExitOk : kExitDataLoss;
+}
+
+void AddDevicesDemo(CLI::App* demo_cmd, RunFn& run) {
+  auto f = std::make_shared<DevicesDemoFlags>();
+  auto& o = f->options;
+  o.kafka_script = SourcePath("scripts/kafka");
+  o.mqtt_script = SourcePath("scripts/mqtt");
+  o.pipeline_file = SourcePath("examples/pipelines/sensors.toml");
+  CLI::App* sub = demo_cmd->add_subcommand(
+      "devices",
+      "The IoT sensor system on this machine, in about half a minute: starts Kafka and Mosquitto if\n"
+      "none answers (and stops them at the end), runs the sensors pipeline (examples/pipelines/\n"
+      "sensors.toml: topics temperature, humidity, distance, motion -> four Delta tables under\n"
+      "<data-dir>/delta-tables/sensors, dedup on (device, seq)), the MQTT -> Kafka bridge and the\n"
+      "simulated boards for --duration, waits until every reading is committed, then prints each\n"
+      "table's rows, duplicates dropped and quarantined, the latency and the last rows.\n"
+      "Safe to run again (the boards' sequence numbers start at the run's start time x 1000).");
+  AddKafkaOptions(sub, &f->kafka);
+  sub->get_option("--brokers")->each([f](const std::string&) { f->options.brokers_given = true; });
+  sub->add_option("--mqtt", o.mqtt_url, "MQTT broker, tcp://HOST:PORT (started when none answers there)")
+      ->capture_default_str()
+      ->each([f](const std::string&) { f->options.mqtt_given = true; });
+  sub->add_option("--data-dir", o.data_dir, "Folder for the tables and the servers' state")
+      ->capture_default_str()
+      ->transform(LocalFolder());
+  sub->add_option("--pipeline", o.pipeline_file, "The sensors pipeline file")->capture_default_str();
+  sub->add_option("-n,--boards", o.boards, "Simulated boards")->capture_default_str()->check(IntegerIn(1, 1000));
+  sub->add_option("--rate", o.rate, "Multiplies the boards' sampling rates")
+      ->capture_default_str()
+      ->check(NumberIn(0.001, 40));
+  sub->add_option("--duration", f->duration, "How long the boards publish")
+      ->capture_default_str()
+      ->check(DurationIn(std::chrono::milliseconds(100), std::chrono::hours(24)));
+  sub->add_option("-i,--interval", f->interval, "The ingester's micro-batch interval")
+      ->capture_default_str()
+      ->check(DurationIn(std::chrono::milliseconds(1), std::chrono::hours(24)));
+  sub->add_option("--kafka-script", o.kafka_script, "scripts/kafka ('' never starts a broker)")->capture_default_str();
+  sub->add_option("--mqtt-script", o.mqtt_script, "scripts/mqtt ('' never starts one)")->capture_default_str();
+  sub->callback([f, &run] { run = [f] { return RunDevicesDemoCommand(*f); }; });
+}
+
 }  // namespace
 
 void AddDemoCommand(CLI::App& root, RunFn& run) {
@@ -150,7 +247,12 @@ void AddDemoCommand(CLI::App& root, RunFn& run) {
       ->capture_default_str();
   sub->add_option("--figures-script", o.figures_script, "The figures script ('' renders none)")
       ->capture_default_str();
-  sub->callback([f, &run] { run = [f] { return RunDemoCommand(*f); }; });
+  AddDevicesDemo(sub, run);
+  // `demo devices` set its own body; CLI11 runs this callback after the subcommand's.
+  sub->callback([f, sub, &run] {
+    if (sub->get_subcommand("devices")->parsed()) return;
+    run = [f] { return RunDemoCommand(*f); };
+  });
 }
 
 }  // namespace orbitlake::cli

@@ -171,9 +171,11 @@ int RunIngestCommand(IngestFlags& f) {
                s.rows, s.commits, s.files, HumanBytes(static_cast<double>(s.parquet_bytes)), s.quarantined, s.skipped,
                s.dropped_batches);
     for (const auto& t : s.tables) {
-      fmt::print("         {:<28} {:>10} rows  {:>6} commits  {:>6}  {}\n", t.name, t.rows, t.commits,
-                 t.version < 0 ? std::string("-") : "v" + std::to_string(t.version), t.path);
+      fmt::print("         {:<28} {:>10} rows  {:>6} commits  {:>6}  {}{}\n", t.name, t.rows, t.commits,
+                 t.version < 0 ? std::string("-") : "v" + std::to_string(t.version), t.path,
+                 t.duplicates > 0 ? fmt::format("  ({} duplicates dropped)", t.duplicates) : "");
     }
+    if (s.duplicates > 0) fmt::print("         {} duplicate rows dropped by dedup keys\n", s.duplicates);
   }
   if (s.missed > 0 || s.resets > 0) {
     fmt::print("         {} offsets deleted by Kafka before they were ingested, {} partitions reset\n", s.missed,

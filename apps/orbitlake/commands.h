@@ -52,12 +52,15 @@ Status CheckInteger(std::string_view text, int64_t min, int64_t max);
 Status CheckUnsigned(std::string_view text, uint64_t min, uint64_t max);
 Status CheckNumber(std::string_view text, double min, double max);  // finite only
 Status CheckDuration(std::string_view text, std::chrono::nanoseconds min, std::chrono::nanoseconds max);
+// A byte size as ParseByteSize reads it ("128MiB", "1GiB", "104857600").
+Status CheckByteSize(std::string_view text, int64_t min, int64_t max);
 Status CheckSleepRange(std::string_view text);
 Status CheckTopicName(std::string_view text);
 CLI::Validator IntegerIn(int64_t min, int64_t max);
 CLI::Validator UnsignedIn(uint64_t min, uint64_t max);
 CLI::Validator NumberIn(double min, double max);
 CLI::Validator DurationIn(std::chrono::nanoseconds min, std::chrono::nanoseconds max);
+CLI::Validator ByteSizeIn(int64_t min, int64_t max);
 CLI::Validator SleepRangeValidator();
 // A table location (storage::ParseTableUri: a local path, a file:// URI or
 // s3://bucket/prefix; no other scheme, never empty). The value is kept as written; open it with OpenTableStorage.
@@ -86,5 +89,8 @@ void AddDemoCommand(CLI::App& root, RunFn& run);
 void AddReaderCommands(CLI::App& root, RunFn& run);
 void AddPipelineCommand(CLI::App& root, RunFn& run);  // pipeline check
 void AddBridgeCommand(CLI::App& root, RunFn& run);    // bridge mqtt
+void AddSimulateCommand(CLI::App& root, RunFn& run);  // simulate devices
+// optimize, vacuum, checkpoint
+void AddMaintenanceCommands(CLI::App& root, RunFn& run);
 
 }  // namespace orbitlake::cli

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "apps/orbitlake/commands.h"
+#include "common/byte_size.h"
 #include "common/duration.h"
 #include "producer/pacing.h"
 #include "storage/table_uri.h"
@@ -27,10 +28,22 @@ std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"
 // A duration bound in the largest unit ParseDuration accepts that keeps it whole.
 std::string DurationText(std::chrono::nanoseconds d) {
   const int64_t ns = d.count();
+  constexpr int64_t kDayNs = 86'400'000'000'000;
+  if (ns > kDayNs && ns % kDayNs == 0) return fmt::format("{}d", ns / kDayNs);
   if (ns % 1'000'000'000 == 0) return fmt::format("{}s", ns / 1'000'000'000);
   if (ns % 1'000'000 == 0) return fmt::format("{}ms", ns / 1'000'000);
   if (ns % 1'000 == 0) return fmt::format("{}us", ns / 1'000);
   return fmt::format("{}ns", ns);
+}
+
+// A byte-size bound in the largest binary unit that keeps it whole ("1MiB", "1TiB").
+std::string ByteSizeText(int64_t b) {
+  const char* units[] = {"TiB", "GiB", "MiB", "KiB"};
+  for (int i = 0; i < 4; ++i) {
+    const int64_t unit = int64_t{1} << (10 * (4 - i));
+    if (b >= unit && b % unit == 0) return fmt::format("{}{}", b / unit, units[i]);
+  }
+  return fmt::format("{}", b);
 }
 
 // A CLI11 validator running `check` on each value; its message is the Status's.
@@ -125,8 +138,18 @@ Status CheckDuration(std::string_view text, std::chrono::nanoseconds min, std::c
     return Status::InvalidArgument(fmt::format("must be a duration from {} to {} (e.g. 500ms, 5s), got {}",
                                                DurationText(min), DurationText(max), Quoted(text)));
   };
-  auto d = ParseDuration(text);
+  auto d = ParseDuration(text, std::max<std::chrono::nanoseconds>(max, std::chrono::hours(24)));
   if (!d.ok() || *d < min || *d > max) return bad();
+  return Status::OK();
+}
+
+Status CheckByteSize(std::string_view text, int64_t min, int64_t max) {
+  auto d = ParseByteSize(text, std::numeric_limits<int64_t>::max() / 2);
+  if (!d.ok() || *d < min || *d > max) {
+    return Status::InvalidArgument(fmt::format("must be a byte size from {} to {} (e.g. 128MiB, 1GiB, 104857600), "
+                                               "got {}",
+                                               ByteSizeText(min), ByteSizeText(max), Quoted(text)));
+  }
   return Status::OK();
 }
 
@@ -149,6 +172,10 @@ Status CheckTopicName(std::string_view text) {
         kMaxTopicNameLength));
   }
   return Status::OK();
+}
+
+CLI::Validator ByteSizeIn(int64_t min, int64_t max) {
+  return FromCheck([=](const std::string& v) { return CheckByteSize(v, min, max); }, "SIZE");
 }
 
 CLI::Validator IntegerIn(int64_t min, int64_t max) {

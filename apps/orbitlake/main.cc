@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
   orbitlake::cli::AddReaderCommands(app, run);
   orbitlake::cli::AddPipelineCommand(app, run);
   orbitlake::cli::AddBridgeCommand(app, run);
+  orbitlake::cli::AddSimulateCommand(app, run);
+  orbitlake::cli::AddMaintenanceCommands(app, run);
   orbitlake::cli::SetUpOptionSources(app);
   for (CLI::App* sub : app.get_subcommands({})) sub->footer(sub->get_footer() + "\n\n" + kExitCodesHelp);
 

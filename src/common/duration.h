@@ -8,8 +8,11 @@
 
 namespace orbitlake {
 
-// "250ms", "1.5s", "20us", "100ns". InvalidArgument for anything else (a unit is
-// required, so "5" is never silently seconds or milliseconds) and for more than a day.
-Result<std::chrono::nanoseconds> ParseDuration(std::string_view text);
+// "250ms", "1.5s", "20us", "100ns", "10m" (minutes), "1h", "7d". InvalidArgument for
+// anything else (a unit is required, so "5" is never silently seconds or milliseconds)
+// and for more than `max` (default a day: longer batch intervals or timeouts are typos;
+// retention periods and dedup windows pass a larger one).
+Result<std::chrono::nanoseconds> ParseDuration(std::string_view text,
+                                               std::chrono::nanoseconds max = std::chrono::hours(24));
 
 }  // namespace orbitlake

@@ -44,7 +44,8 @@ Status Refuse(std::string_view what, std::string_view feature) {
 Status CheckWriterFeature(const std::string& f, const Metadata& m) {
   // Appends need no cdc files; timestamp_ntz columns are written as Arrow timestamps
   // without a zone (Parquet isAdjustedToUTC=false), which is what the feature means.
-  // vacuumProtocolCheck binds VACUUM only, which orbitlake never runs.
+  // vacuumProtocolCheck asks VACUUM to run this very check first, which
+  // maintenance::Vacuum does.
   if (f == "appendOnly" || f == "changeDataFeed" || f == "timestampNtz" || f == "vacuumProtocolCheck") {
     return Status::OK();
   }

@@ -9,8 +9,9 @@
 // naming the feature: deletionVectors, columnMapping (active), v2Checkpoint,
 // typeWidening, variantType, ...
 //
-// Writing (orbitlake only appends, and never vacuums): writer versions 1-7; at 7 the
-// writer features appendOnly, changeDataFeed, timestampNtz and vacuumProtocolCheck,
+// Writing (appends, OPTIMIZE's dataChange=false rewrites, VACUUM's commits; VACUUM
+// checks this before deleting anything, as vacuumProtocolCheck asks): writer versions
+// 1-7; at 7 the writer features appendOnly, changeDataFeed, timestampNtz and vacuumProtocolCheck,
 // and the features that constrain what may be written (invariants, CHECK constraints,
 // generated or identity columns, column mapping) only when the table does not use
 // them. Every other writer feature is refused by name: a writer must not commit to a

@@ -164,6 +164,13 @@ Result<Snapshot> LoadSnapshot(storage::Storage& storage, std::optional<int64_t> 
   return Snapshot::FromState(std::move(state));
 }
 
+Result<std::optional<int64_t>> LatestCheckpointVersion(storage::Storage& storage, int64_t at_most) {
+  ORBIT_ASSIGN_OR_RETURN(auto listing, ListLog(storage, std::nullopt));
+  auto it = listing.checkpoints.upper_bound(at_most);
+  if (it == listing.checkpoints.begin()) return std::optional<int64_t>();
+  return std::optional<int64_t>(std::prev(it)->first);
+}
+
 Result<std::vector<HistoryEntry>> History(storage::Storage& storage, std::optional<int64_t> limit) {
   ORBIT_ASSIGN_OR_RETURN(auto listing, ListLog(storage, std::nullopt));
   std::vector<HistoryEntry> out;

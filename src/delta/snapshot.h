@@ -64,6 +64,11 @@ Result<Snapshot> LoadSnapshot(storage::Storage& storage, std::optional<int64_t> 
 // Reads and parses the commit file of `version` (NotFound when absent).
 Result<std::vector<Action>> ReadCommit(storage::Storage& storage, int64_t version);
 
+// The newest complete checkpoint at or before `at_most` (all parts present for a
+// multi-part one), from a listing of _delta_log (not the _last_checkpoint hint);
+// nullopt when there is none.
+Result<std::optional<int64_t>> LatestCheckpointVersion(storage::Storage& storage, int64_t at_most);
+
 struct HistoryEntry {
   int64_t version = 0;
   // The commitInfo of that commit (empty object when the writer wrote none).

@@ -11,6 +11,7 @@
 #include "delta/partition.h"
 #include "delta/protocol.h"
 #include "delta/schema.h"
+#include "delta/table_config.h"
 
 namespace orbitlake::delta {
 namespace {
@@ -239,6 +240,12 @@ Result<CommitOutcome> Table::Commit(std::vector<Action> actions, std::string ope
   return CommitWith(std::move(actions), std::move(operation), std::move(parameters), fence, {});
 }
 
+Result<CommitOutcome> Table::CommitOperation(std::vector<Action> actions, std::string operation,
+                                             StringMap parameters, nlohmann::json metrics) {
+  if (!metrics.is_object()) return Status::InvalidArgument("operationMetrics must be a JSON object");
+  return CommitWith(std::move(actions), std::move(operation), std::move(parameters), {}, {}, &metrics);
+}
+
 Result<CommitOutcome> Table::RewindTxns(std::vector<Txn> rewound, const std::map<std::string, int64_t>& expect,
                                         std::string operation, StringMap operation_parameters) {
   if (rewound.empty()) return Status::InvalidArgument("no txn to rewind");
@@ -251,7 +258,7 @@ Result<CommitOutcome> Table::RewindTxns(std::vector<Txn> rewound, const std::map
 
 Result<CommitOutcome> Table::CommitWith(std::vector<Action> actions, std::string operation, StringMap parameters,
                                         const std::map<std::string, int64_t>& fence,
-                                        const std::map<std::string, int64_t>& expect) {
+                                        const std::map<std::string, int64_t>& expect, const json* metrics) {
   const int64_t now = NowMs();
   int64_t rows = 0, bytes = 0, files = 0;
   bool blind_append = true;
@@ -285,10 +292,10 @@ Result<CommitOutcome> Table::CommitWith(std::vector<Action> actions, std::string
              {"readVersion", snapshot_.version()},
              {"isolationLevel", "Serializable"},
              {"isBlindAppend", blind_append},
-             {"operationMetrics",
-              {{"numFiles", std::to_string(files)},
-               {"numOutputRows", std::to_string(rows)},
-               {"numOutputBytes", std::to_string(bytes)}}},
+             {"operationMetrics", metrics != nullptr ? *metrics
+                                                     : json{{"numFiles", std::to_string(files)},
+                                                            {"numOutputRows", std::to_string(rows)},
+                                                            {"numOutputBytes", std::to_string(bytes)}}},
              {"engineInfo", options_.engine_info},
              {"txnId", NewUuid()}};
   actions.insert(actions.begin(), std::move(ci));
@@ -323,7 +330,8 @@ Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions, const std::
   for (const auto& a : actions) {
     if (auto* r = std::get_if<RemoveFile>(&a)) {
       removes_data |= r->data_change;
-      removed_paths.insert(r->path);
+      // Decoded: another engine may percent-encode the same file differently.
+      removed_paths.insert(DecodePath(r->path));
     }
     if (auto* t = std::get_if<Txn>(&a)) txns.push_back(t);
   }
@@ -395,7 +403,7 @@ Result<CommitOutcome> Table::CommitOnce(std::vector<Action> actions, const std::
         return CommitOutcome(Conflict{version, "version " + std::to_string(version) +
                                                    " changed the table's metadata or protocol; reopen the table"});
       }
-      if (auto* r = std::get_if<RemoveFile>(&a); r && removed_paths.count(r->path)) {
+      if (auto* r = std::get_if<RemoveFile>(&a); r && removed_paths.count(DecodePath(r->path))) {
         return CommitOutcome(
             Conflict{version, "version " + std::to_string(version) + " already removed " + r->path});
       }
@@ -421,7 +429,7 @@ Table::~Table() { (void)WaitForCheckpoint(); }
 void Table::StartCheckpoint() {
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   checkpoint_running_ = true;
-  const int64_t cutoff = NowMs() - options_.tombstone_retention.count();
+  const int64_t cutoff = TombstoneCutoffMs();
   // A copy: the committer moves on while the checkpoint is written.
   checkpoint_thread_ = std::thread([this, state = snapshot_.state(), cutoff]() {
     checkpoint_status_ = WriteCheckpoint(*storage_, state, cutoff)
@@ -436,8 +444,16 @@ Status Table::WaitForCheckpoint() {
   return checkpoint_status_;
 }
 
+int64_t Table::TombstoneCutoffMs() const {
+  std::chrono::milliseconds keep = options_.tombstone_retention;
+  // A malformed property keeps the option's value: a checkpoint must not fail over it
+  // (VACUUM refuses such a table instead).
+  if (auto table = DeletedFileRetention(snapshot_.metadata()); table.ok()) keep = std::max(keep, *table);
+  return NowMs() - keep.count();
+}
+
 Status Table::Checkpoint() {
-  const int64_t cutoff = NowMs() - options_.tombstone_retention.count();
+  const int64_t cutoff = TombstoneCutoffMs();
   return WriteCheckpoint(*storage_, snapshot_.state(), cutoff)
       .WithContext("checkpoint of " + storage_->Describe("") + " at version " + std::to_string(snapshot_.version()));
 }

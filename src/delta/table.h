@@ -13,7 +13,8 @@
 // Storage::PutIfAbsent, which exactly one writer wins. A loser reads the winning commit:
 // if it carries every one of our txn appIds at a version >= ours, our data is already
 // in the table (AlreadyCommitted, nothing is written twice); if it changed the schema or
-// protocol, or covers only some of our appIds, the outcome is Conflict; otherwise the
+// protocol, removed a file we remove (compared as decoded paths), or covers only some
+// of our appIds, the outcome is Conflict; otherwise the
 // same actions are retried at V+1, at most TableOptions::max_commit_attempts times. An
 // I/O error on the put is resolved by reading the version back (commitInfo.txnId tells
 // whether it is ours). The snapshot follows every commit written or read, so commit
@@ -74,8 +75,9 @@ struct TableOptions {
   bool checkpoint_in_background = true;
   // commitInfo.engineInfo. Default "orbitlake/0.1.0".
   std::string engine_info = "orbitlake/0.1.0";
-  // Remove tombstones younger than this stay in checkpoints (VACUUM safety). Default
-  // 7 days, Delta's delta.deletedFileRetentionDuration default.
+  // Remove tombstones younger than this stay in checkpoints (VACUUM safety), or than the
+  // table's delta.deletedFileRetentionDuration when that is longer. Default 7 days,
+  // Delta's delta.deletedFileRetentionDuration default.
   std::chrono::milliseconds tombstone_retention = std::chrono::hours(24 * 7);
   // Time source for commit timestamps and file times. Default (nullptr): SystemClock().
   Clock* clock = nullptr;
@@ -156,6 +158,14 @@ class Table {
   Result<CommitOutcome> Commit(std::vector<Action> actions, std::string operation, StringMap operation_parameters,
                                const std::map<std::string, int64_t>& fence = {});
 
+  // Commits the actions of a table-maintenance operation (OPTIMIZE, VACUUM START and
+  // END), as Commit() does, with `operation_metrics` (a JSON object) as
+  // commitInfo.operationMetrics instead of the append metrics (numFiles,
+  // numOutputRows, numOutputBytes): history then shows the operation's own, under the
+  // names Spark and delta-rs use. A commit of no actions at all (VACUUM's) is allowed.
+  Result<CommitOutcome> CommitOperation(std::vector<Action> actions, std::string operation,
+                                        StringMap operation_parameters, nlohmann::json operation_metrics);
+
   // Moves the txns of `rewound` back (to a lower version, e.g. after the Kafka topic
   // behind them was recreated), in one txn-only commit: the exactly-once rule "a commit
   // whose txns the table already covers is already in" does not apply. `expect` holds,
@@ -182,9 +192,13 @@ class Table {
   // Creates `path` if absent, resolving retryable errors by reading it back: OK when
   // the file there is ours (commitInfo.txnId), AlreadyExists when it is another's.
   Status PutCommit(int64_t version, const std::string& payload, const std::string& txn_id);
+  // `metrics`: commitInfo.operationMetrics; nullptr for the append metrics.
   Result<CommitOutcome> CommitWith(std::vector<Action> actions, std::string operation, StringMap operation_parameters,
                                    const std::map<std::string, int64_t>& fence,
-                                   const std::map<std::string, int64_t>& expect);
+                                   const std::map<std::string, int64_t>& expect,
+                                   const nlohmann::json* metrics = nullptr);
+  // Tombstones deleted before this stay out of checkpoints.
+  int64_t TombstoneCutoffMs() const;
   // `expect` (RewindTxns) replaces the already-covered check by an exact one.
   Result<CommitOutcome> CommitOnce(std::vector<Action> actions, const std::map<std::string, int64_t>& fence,
                                    const std::map<std::string, int64_t>& expect = {});

@@ -443,6 +443,42 @@ TEST(TableTest, RemovesAreRefusedOnAppendOnlyTables) {
   EXPECT_NE(out.status().message().find("append-only"), std::string::npos);
 }
 
+TEST(TableTest, CommitOperationWritesItsOwnMetricsAndLosesToARemoveOfTheSameFile) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st);
+  AppendRows(*t, 0, 10);
+  const AddFile live = t->snapshot().files().begin()->second;
+  auto other = Must(Table::Open(st));
+  // Another writer removes the file first, writing its path percent-encoded differently
+  // ('=' as %3D is the same file once decoded).
+  RemoveFile theirs;
+  std::string encoded = live.path;
+  encoded.replace(encoded.find('='), 1, "%3D");
+  theirs.path = encoded;
+  theirs.deletion_timestamp = 1;
+  ASSERT_TRUE(std::holds_alternative<Committed>(Must(other->Commit({theirs}, "DELETE", {}))));
+
+  RemoveFile mine;
+  mine.path = live.path;
+  mine.data_change = false;
+  mine.deletion_timestamp = 2;
+  auto out = Must(t->CommitOperation({mine}, "OPTIMIZE", {{"targetSize", "100"}}, {{"numFilesRemoved", 1}}));
+  ASSERT_TRUE(std::holds_alternative<Conflict>(out));
+  EXPECT_NE(std::get<Conflict>(out).reason.find("already removed"), std::string::npos) << std::get<Conflict>(out).reason;
+
+  // Nothing in the way: the metrics are the caller's, and commitInfo-only commits work.
+  auto vac = Must(t->CommitOperation({}, "VACUUM START", {{"retentionCheckEnabled", "true"}},
+                                     {{"numFilesToDelete", 3}, {"sizeOfDataToDelete", 42}}));
+  ASSERT_TRUE(std::holds_alternative<Committed>(vac));
+  auto history = Must(History(*st, 1));
+  ASSERT_EQ(history.size(), 1u);
+  const auto& ci = history[0].commit_info;
+  EXPECT_EQ(ci["operation"], "VACUUM START");
+  EXPECT_EQ(ci["operationMetrics"], (nlohmann::json{{"numFilesToDelete", 3}, {"sizeOfDataToDelete", 42}}));
+  EXPECT_EQ(ci["operationParameters"]["retentionCheckEnabled"], "true");
+  EXPECT_EQ(t->CommitOperation({}, "X", {}, nlohmann::json::array()).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(TableTest, RefusesToWriteTablesWithUnknownWriterFeatures) {
   auto st = std::make_shared<storage::MemoryStorage>();
   auto t = Create(st);

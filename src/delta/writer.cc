@@ -79,6 +79,11 @@ std::string StatsJson(const columnar::DataFileStats& stats) {
       .dump();
 }
 
+std::string NewDataFilePath(const std::vector<std::string>& partition_columns, const PartitionValues& values) {
+  std::string dir = PartitionDir(partition_columns, values);
+  return (dir.empty() ? "" : dir + "/") + "part-00000-" + NewUuid() + "-c000.snappy.parquet";
+}
+
 struct TableWriter::OpenFile {
   std::unique_ptr<columnar::DataFileWriter> writer;
   std::string relative_path;
@@ -114,8 +119,7 @@ TableWriter::~TableWriter() = default;
 Result<TableWriter::OpenFile*> TableWriter::FileFor(const PartitionValues& values) {
   auto it = files_.find(values);
   if (it != files_.end()) return it->second.get();
-  std::string dir = PartitionDir(partition_columns_, values);
-  std::string path = (dir.empty() ? "" : dir + "/") + "part-00000-" + NewUuid() + "-c000.snappy.parquet";
+  std::string path = NewDataFilePath(partition_columns_, values);
   ORBIT_ASSIGN_OR_RETURN(auto writer, columnar::DataFileWriter::Open(storage_, path, file_schema_, parquet_));
   auto file = std::make_unique<OpenFile>(OpenFile{std::move(writer), path});
   OpenFile* raw = file.get();

@@ -65,6 +65,11 @@ class TableWriter {
   int64_t rows_ = 0;
 };
 
+// A fresh data file path (decoded, relative to the table root) in the Hive-style
+// folder of `values`: "date=2026-01-01/part-00000-<uuid>-c000.snappy.parquet", the
+// name Spark gives its files. Never the same twice (random UUID).
+std::string NewDataFilePath(const std::vector<std::string>& partition_columns, const PartitionValues& values);
+
 // Delta's `stats` JSON for a data file: numRecords, minValues, maxValues, nullCount.
 // Timestamps are ISO-8601 UTC with milliseconds, the min rounded down and the max up so
 // they stay valid bounds for readers that skip files with them.

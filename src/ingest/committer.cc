@@ -39,6 +39,13 @@ Result<std::unique_ptr<Committer>> Committer::Start(CommitterOptions options,
                                                     std::function<void(const CommitResult&)> on_commit) {
   if (options.sinks.empty()) return Status::InvalidArgument("the committer needs at least one table");
   std::unique_ptr<Committer> c(new Committer(std::move(options), std::move(on_commit)));
+  for (size_t i = 0; i < c->options_.sinks.size(); ++i) {
+    const SinkOptions& o = c->options_.sinks[i];
+    if (!o.dedup) continue;
+    auto window = KeyWindow::Make(*o.dedup, *o.schema);
+    if (!window.ok()) return window.status().WithContext(o.name);
+    c->sinks_[i].window = std::move(*window);
+  }
   // Fail fast on an existing table of another schema; create a missing one only when
   // there is something to commit.
   for (size_t i = 0; i < c->options_.sinks.size(); ++i) {
@@ -101,10 +108,17 @@ void Committer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::chrono::system_clock::time_point Committer::WallTime() {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(clock_.WallNow()));
+}
+
 void Committer::DropBatch(const std::string& why) {
   for (Sink& s : sinks_) {
     s.writer.reset();  // files never finished are never visible
+    if (s.window) s.window->Abort();
     s.rows = 0;
+    s.duplicates = 0;
     s.bytes_before = 0;
   }
   event_ns_.clear();
@@ -181,6 +195,11 @@ Status Committer::EnsureTable(int i) {
   create.add_new_columns = options_.add_new_columns;
   auto table = delta::Table::OpenOrCreate(o.storage, o.schema, create, options_.table_options);
   if (!table.ok()) return table.status().WithContext(o.name);
+  if (sink.window) {
+    if (Status st = sink.window->Load(**table, WallTime()); !st.ok()) {
+      return st.WithContext(o.name + ": rebuilding the dedup window");
+    }
+  }
   sink.table = std::move(*table);
   return Status::OK();
 }
@@ -190,9 +209,14 @@ Status Committer::WriteRows(const Item& item) {
     if (!r.rows || r.rows->num_rows() == 0) continue;
     ORBIT_RETURN_IF_ERROR(EnsureTable(r.sink));
     Sink& sink = sinks_[r.sink];
+    std::shared_ptr<arrow::RecordBatch> rows = r.rows;
+    if (sink.window) {
+      ORBIT_ASSIGN_OR_RETURN(rows, sink.window->Filter(rows, &sink.duplicates));
+      if (rows->num_rows() == 0) continue;
+    }
     if (!sink.writer) sink.writer = sink.table->NewWriter();
-    ORBIT_RETURN_IF_ERROR(sink.writer->Write(*r.rows));
-    sink.rows += r.rows->num_rows();
+    ORBIT_RETURN_IF_ERROR(sink.writer->Write(*rows));
+    sink.rows += rows->num_rows();
     const int64_t bytes = sink.writer->bytes();
     encoded_bytes_.fetch_add(bytes - sink.bytes_before);
     sink.bytes_before = bytes;
@@ -207,6 +231,8 @@ Result<SinkResult> Committer::CommitSink(const std::vector<PartitionRange>& rang
   Sink& sink = sinks_[commit.sink];
   SinkResult result;
   result.sink = commit.sink;
+  result.duplicates = sink.duplicates;
+  sink.duplicates = 0;
   delta::AppendRequest req;
   req.operation = "STREAMING UPDATE";
   req.operation_parameters = {{"outputMode", "Append"}, {"queryId", options_.app_id}};
@@ -225,7 +251,10 @@ Result<SinkResult> Committer::CommitSink(const std::vector<PartitionRange>& rang
     sink.rows = 0;
     sink.bytes_before = 0;
   }
-  if (req.adds.empty() && req.txns.empty()) return result;  // kEmpty
+  if (req.adds.empty() && req.txns.empty()) {
+    if (sink.window) sink.window->Commit(WallTime());  // only duplicates: nothing new to remember
+    return result;  // kEmpty
+  }
   result.files = static_cast<int64_t>(req.adds.size());
   for (const auto& a : req.adds) result.bytes += a.size;
   ORBIT_RETURN_IF_ERROR(EnsureTable(commit.sink));
@@ -247,6 +276,8 @@ Result<SinkResult> Committer::CommitSink(const std::vector<PartitionRange>& rang
     result.outcome = Outcome::kFenced;
     *detail = o.name + ": " + std::get<delta::Conflict>(*outcome).reason;
   }
+  // Fenced: DropBatch() forgets the pending keys.
+  if (sink.window && result.outcome != Outcome::kFenced) sink.window->Commit(WallTime());
   return result;
 }
 
@@ -270,6 +301,7 @@ Result<CommitResult> Committer::CommitBatch(const std::vector<PartitionRange>& r
   bool all_already = true;
   for (const SinkCommit* c : order) {
     ORBIT_ASSIGN_OR_RETURN(SinkResult r, CommitSink(ranges, *c, &result.detail));
+    if (r.duplicates > 0 && r.outcome != Outcome::kFenced) result.duplicates.emplace_back(r.sink, r.duplicates);
     if (r.outcome == Outcome::kEmpty) continue;
     result.sinks.push_back(r);
     if (r.outcome == Outcome::kFenced) {

@@ -43,6 +43,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "delta/table.h"
+#include "ingest/dedup.h"
 #include "metrics/latency_recorder.h"
 #include "metrics/metrics.h"
 #include "storage/storage.h"
@@ -82,6 +83,8 @@ struct SinkOptions {
   bool quarantine = false;
   // The topics whose partitions this sink's commits carry txns for.
   std::vector<std::string> topics;
+  // Drop rows whose key the table got within a window (dedup.h). Default none.
+  std::optional<DedupOptions> dedup;
 };
 
 struct CommitterOptions {
@@ -109,6 +112,7 @@ struct SinkResult {
   Outcome outcome = Outcome::kEmpty;
   int64_t version = -1;
   int64_t rows = 0;
+  int64_t duplicates = 0;  // rows dropped by the sink's dedup window
   int64_t files = 0;
   int64_t bytes = 0;
 };
@@ -123,6 +127,8 @@ struct CommitResult {
   std::chrono::nanoseconds duration{0};  // seal to commit
   std::vector<PartitionRange> ranges;
   std::vector<SinkResult> sinks;    // the sinks committed, in commit order
+  // Rows dropped by dedup windows, per sink index (sinks with none left out).
+  std::vector<std::pair<int, int64_t>> duplicates;
   std::string detail;               // why, for fenced/already committed
 };
 
@@ -193,7 +199,9 @@ class Committer {
   struct Sink {
     std::unique_ptr<delta::Table> table;  // null until the first commit when it did not exist
     std::unique_ptr<delta::TableWriter> writer;  // files of the open batch
+    std::unique_ptr<KeyWindow> window;            // SinkOptions::dedup; loaded with the table
     int64_t rows = 0;                             // rows written to `writer`
+    int64_t duplicates = 0;                       // rows of the open batch dropped by `window`
     int64_t bytes_before = 0;                     // writer bytes already counted in encoded_bytes_
   };
 
@@ -208,6 +216,7 @@ class Committer {
   Result<SinkResult> CommitSink(const std::vector<PartitionRange>& ranges, const SinkCommit& commit,
                                 std::string* detail);
   void DropBatch(const std::string& why);
+  std::chrono::system_clock::time_point WallTime();
 
   CommitterOptions options_;
   std::function<void(const CommitResult&)> on_commit_;

@@ -33,6 +33,7 @@ struct Metrics {
   metrics::Counter* files = nullptr;
   metrics::Counter* commits = nullptr;
   metrics::Counter* quarantined = nullptr;
+  metrics::Counter* duplicates = nullptr;
   metrics::Counter* dropped = nullptr;
   metrics::Gauge* version = nullptr;
   metrics::Gauge* last_commit = nullptr;
@@ -50,6 +51,8 @@ struct Metrics {
     files = &r->GetCounter("orbitlake_ingest_files_written_total", "Parquet data files committed");
     commits = &r->GetCounter("orbitlake_ingest_commits_total", "Delta commits made");
     quarantined = &r->GetCounter("orbitlake_ingest_quarantined_total", "Messages committed to the quarantine table");
+    duplicates = &r->GetCounter("orbitlake_ingest_duplicates_total",
+                                "Rows dropped because their table got the same dedup key within its window");
     dropped = &r->GetCounter("orbitlake_ingest_dropped_batches_total", "Batches dropped (fenced) and re-read");
     version = &r->GetGauge("orbitlake_ingest_table_version", "Latest table version committed by this ingester");
     last_commit = &r->GetGauge("orbitlake_ingest_last_commit_timestamp_seconds",
@@ -220,6 +223,9 @@ Status Ingester::BuildSinks() {
     for (size_t t = 0; t < tables.size(); ++t) {
       const int data = AddSink(tables[t]->path, tables[t]->name, false, s, source.decoder->schema(static_cast<int>(t)),
                                tables[t]->partition_by);
+      if (tables[t]->dedup && !sinks_[data].options.dedup) {
+        sinks_[data].options.dedup = DedupOptions{tables[t]->dedup->key, tables[t]->dedup->within};
+      }
       const int q = AddSink(tables[t]->quarantine_path, tables[t]->name + " quarantine", true, s,
                             QuarantineTableSchema(), {});
       if (sinks_[data].options.quarantine || !sinks_[q].options.quarantine) {
@@ -706,6 +712,11 @@ void Ingester::OnCommit(const CommitResult& r) {
   }
   if (r.outcome == Outcome::kAlreadyCommitted) {
     fmt::print(stderr, "orbitlake ingest: {}; batch not written again\n", r.detail);
+  }
+  for (const auto& [sink, rows] : r.duplicates) {
+    stats_.tables[sink].duplicates += rows;
+    stats_.duplicates += rows;
+    if (metrics_.duplicates) metrics_.duplicates->Add(static_cast<double>(rows));
   }
   for (const SinkResult& s : r.sinks) {
     if (s.outcome != Outcome::kCommitted) continue;

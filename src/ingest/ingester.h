@@ -142,6 +142,7 @@ struct TableStats {
   std::string path;
   bool quarantine = false;
   int64_t rows = 0;
+  int64_t duplicates = 0;  // rows dropped by the table's dedup window
   int64_t commits = 0;
   int64_t version = -1;  // latest version this run committed
 };
@@ -152,6 +153,7 @@ struct IngestStats {
   int64_t skipped = 0;       // already in the table (at or below its txn version)
   int64_t rows = 0;          // rows committed to the raw table
   int64_t quarantined = 0;   // messages committed to the quarantine table
+  int64_t duplicates = 0;    // rows dropped by dedup windows (every table)
   int64_t commits = 0;
   int64_t files = 0;
   int64_t parquet_bytes = 0;

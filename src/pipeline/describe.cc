@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "pipeline/check.h"
 #include "pipeline/from.h"
@@ -123,6 +124,10 @@ std::string DescribePipeline(const PipelineSpec& spec) {
     f.Add("route", DescribeRoute(t));
     f.Add("partition_by", t.partition_by.empty() ? std::string("(none)") : Joined(t.partition_by));
     f.Add("quarantine", t.quarantine_path + "  (rejected messages: conversion, required, checks)");
+    if (t.dedup) {
+      f.Add("dedup", fmt::format("on ({}) within {}s  (a row whose key the table got within the window is dropped)",
+                                 fmt::join(t.dedup->key, ", "), t.dedup->within.count()));
+    }
     out += fmt::format("\ntable {}\n", t.name) + f.Render(kIndent);
     std::vector<std::vector<std::string>> rows{{"name", "type", "from", "required"}};
     for (const auto& c : t.columns) rows.push_back({c.name, ToString(*c.type), ColumnFrom(c), c.required ? "yes" : "no"});

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include "common/duration.h"
 #include "pipeline/check.h"
 #include "pipeline/from.h"
 #include "pipeline/suggest.h"
@@ -406,7 +407,7 @@ class FileReader {
   // ---- [[table]]
   Status ReadTable(const toml::table& t, const std::string& key, PipelineSpec* spec) {
     ORBIT_RETURN_IF_ERROR(CheckKeys(t, key, {"name", "path", "source", "where", "default", "partition_by", "columns",
-                                             "checks", "quarantine"}));
+                                             "checks", "quarantine", "dedup"}));
     TableSpec table;
     ORBIT_ASSIGN_OR_RETURN(const toml::node* name, Required(t, "name", key, "the table's name"));
     ORBIT_ASSIGN_OR_RETURN(table.name, String(*name, Join(key, "name")));
@@ -441,6 +442,7 @@ class FileReader {
     if (const auto* p = t.get("partition_by")) ORBIT_RETURN_IF_ERROR(ReadPartitionBy(*p, Join(key, "partition_by"), &table));
     if (const auto* c = t.get("checks")) ORBIT_RETURN_IF_ERROR(ReadChecks(*c, Join(key, "checks"), &table));
     if (const auto* q = t.get("quarantine")) { ORBIT_ASSIGN_OR_RETURN(table.quarantine_path, String(*q, Join(key, "quarantine"))); }
+    if (const auto* d = t.get("dedup")) ORBIT_RETURN_IF_ERROR(ReadDedup(*d, Join(key, "dedup"), &table));
     spec->tables.push_back(std::move(table));
     table_nodes_.push_back(&t);
     return Status::OK();
@@ -770,6 +772,45 @@ class FileReader {
     if (table->partition_by.size() == table->columns.size()) {
       return Err(n, key, "every column is a partition column: a table needs at least one column that is not");
     }
+    return Status::OK();
+  }
+
+  // dedup = { key = ["device", "seq"], within = "1h" }
+  Status ReadDedup(const toml::node& n, const std::string& key, TableSpec* table) const {
+    ORBIT_ASSIGN_OR_RETURN(const toml::table* t, Table(n, key));
+    ORBIT_RETURN_IF_ERROR(CheckKeys(*t, key, {"key", "within"}));
+    DedupSpec dedup;
+    ORBIT_ASSIGN_OR_RETURN(const toml::node* k, Required(*t, "key", key, "the columns that identify a row, e.g. "
+                                                                      "key = [\"device\", \"seq\"]"));
+    ORBIT_ASSIGN_OR_RETURN(auto names, StringArray(*k, Join(key, "key")));
+    if (names.empty()) return Err(*k, Join(key, "key"), "empty: name at least one column");
+    std::vector<std::string> columns;
+    for (const auto& c : table->columns) columns.push_back(c.name);
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string& name = names[i].first;
+      const std::string ikey = Index(Join(key, "key"), i);
+      auto it = std::find_if(table->columns.begin(), table->columns.end(), [&](const ColumnSpec& c) { return c.name == name; });
+      if (it == table->columns.end()) {
+        return Err(*names[i].second, ikey,
+                   fmt::format("'{}' is not a column of table '{}'{}", name, table->name, DidYouMean(name, columns)));
+      }
+      if (!IsPrimitive(*it->type)) {
+        return Err(*names[i].second, ikey,
+                   fmt::format("cannot dedup on '{}': its type {} is not primitive", name, ToString(*it->type)));
+      }
+      if (std::find(dedup.key.begin(), dedup.key.end(), name) != dedup.key.end()) {
+        return Err(*names[i].second, ikey, fmt::format("'{}' is listed twice", name));
+      }
+      dedup.key.push_back(name);
+    }
+    if (const auto* w = t->get("within")) {
+      ORBIT_ASSIGN_OR_RETURN(std::string text, String(*w, Join(key, "within")));
+      auto d = ParseDuration(text, std::chrono::hours(24 * 7));
+      if (!d.ok()) return Err(*w, Join(key, "within"), d.status().message());
+      if (*d < std::chrono::seconds(1)) return Err(*w, Join(key, "within"), "must be at least 1s");
+      dedup.within = std::chrono::duration_cast<std::chrono::seconds>(*d);
+    }
+    table->dedup = std::move(dedup);
     return Status::OK();
   }
 

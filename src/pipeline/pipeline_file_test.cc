@@ -116,6 +116,41 @@ columns = [{{ name = "a", type = "long" }}]
   EXPECT_THAT(bad.status().message(), HasSubstr("p.toml:4:20: source[0].starting_offsets: 'lates' is not earliest or latest"));
 }
 
+TEST(PipelineFileTest, DedupKeyAndWindow) {
+  constexpr std::string_view kBase = R"([[source]]
+name = "s"
+topics = ["t"]
+[[table]]
+name = "x"
+path = "x"
+columns = [{{ name = "device", type = "string" }}, {{ name = "seq", type = "long" }}, {{ name = "tags", type = "array<string>" }}]
+{}
+)";
+  auto ok = ParsePipeline(fmt::format(kBase, R"(dedup = { key = ["device", "seq"], within = "2h" })"), "p.toml");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  ASSERT_TRUE(ok->tables[0].dedup.has_value());
+  EXPECT_EQ(ok->tables[0].dedup->key, (std::vector<std::string>{"device", "seq"}));
+  EXPECT_EQ(ok->tables[0].dedup->within, std::chrono::hours(2));
+  auto default_window = ParsePipeline(fmt::format(kBase, R"(dedup = { key = ["seq"] })"), "p.toml");
+  ASSERT_TRUE(default_window.ok()) << default_window.status().ToString();
+  EXPECT_EQ(default_window->tables[0].dedup->within, std::chrono::hours(1));
+
+  auto error = [&](std::string_view dedup) {
+    return ParsePipeline(fmt::format(kBase, dedup), "p.toml").status().message();
+  };
+  EXPECT_EQ(error(R"(dedup = { key = ["device", "sequence"] })"),
+            "p.toml:8:28: table[0].dedup.key[1]: 'sequence' is not a column of table 'x'");
+  EXPECT_EQ(error(R"(dedup = { key = ["tags"] })"),
+            "p.toml:8:18: table[0].dedup.key[0]: cannot dedup on 'tags': its type array<string> is not primitive");
+  EXPECT_EQ(error(R"(dedup = { key = [] })"), "p.toml:8:17: table[0].dedup.key: empty: name at least one column");
+  EXPECT_EQ(error(R"(dedup = { within = "1h" })"),
+            "p.toml:8:9: table[0].dedup.key: missing: the columns that identify a row, e.g. key = [\"device\", \"seq\"]");
+  EXPECT_EQ(error(R"(dedup = { key = ["seq"], within = "8d" })"),
+            "p.toml:8:35: table[0].dedup.within: duration '8d' is longer than 7 days");
+  EXPECT_EQ(error(R"(dedup = { key = ["seq"], windw = "1h" })"),
+            "p.toml:8:26: table[0].dedup.windw: unknown key; table[0].dedup takes key, within");
+}
+
 TEST(PipelineFileTest, MissingFileIsNotFound) {
   auto r = LoadPipelineFile("/nonexistent/p.toml");
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
@@ -274,7 +309,7 @@ TEST(PipelineFileTest, ErrorsNameFileLineColumnAndKey) {
        "p.toml:4:1: table[0].path: missing: the Delta table's folder or URI"},
       {std::string(kSource) + "[[table]]\nname = \"t\"\npath = \"/lake/t\"\ncolums = []\n",
        "p.toml:7:1: table[0].colums: unknown key (did you mean columns?); table[0] takes name, path, source, where, "
-       "default, partition_by, columns, checks, quarantine"},
+       "default, partition_by, columns, checks, quarantine, dedup"},
       {WithColumns("[{ name = \"a\", type = \"string\" }]", "[[table]]\nname = \"t\"\npath = \"/lake/u\"\n"
                                                            "columns = [{ name = \"a\", type = \"string\" }]\n"),
        "p.toml:9:8: table[1].name: duplicate table name 't'"},

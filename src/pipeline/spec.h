@@ -9,6 +9,7 @@
 // Thread safety: plain values; share const instances freely.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -119,6 +120,13 @@ struct SourceSpec {
   std::optional<StartFrom> starting_offsets;
 };
 
+// `dedup = { key = ["device", "seq"], within = "1h" }`: a row whose key the table got
+// within the window (by commit time) is dropped (ingest/dedup.h).
+struct DedupSpec {
+  std::vector<std::string> key;  // column names of the table
+  std::chrono::seconds within{3600};
+};
+
 struct TableSpec {
   std::string name;
   std::string path;    // table URI (a folder, file://...)
@@ -130,6 +138,7 @@ struct TableSpec {
   std::vector<CheckSpec> checks;
   // Messages this table rejects (coercion, required, check). Default "<path>-quarantine".
   std::string quarantine_path;
+  std::optional<DedupSpec> dedup;  // none: every row is kept
 };
 
 struct KafkaSpec {

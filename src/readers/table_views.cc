@@ -175,6 +175,10 @@ Result<nlohmann::json> Describe(storage::Storage& storage, const delta::Snapshot
   d["bytes"] = bytes;
   auto rows = snapshot.NumRecords();
   d["rows"] = rows ? json(*rows) : json(nullptr);
+  // What a reader replays on load: the commits after the newest checkpoint.
+  ORBIT_ASSIGN_OR_RETURN(std::optional<int64_t> checkpoint, delta::LatestCheckpointVersion(storage, snapshot.version()));
+  d["last_checkpoint"] = checkpoint ? json(*checkpoint) : json(nullptr);
+  d["commits_after_checkpoint"] = snapshot.version() - checkpoint.value_or(-1);
   json offsets = json::array();
   for (const auto& [app, txn] : snapshot.state().txns()) {
     auto parsed = ingest::ParseTxnAppId(app);
@@ -231,6 +235,13 @@ std::string DescribeText(const nlohmann::json& d) {
   kv("partitioned by", parts.empty() ? "(not partitioned)" : parts);
   kv("live files", fmt::format("{} ({} bytes)", d["files"].get<int64_t>(), d["bytes"].get<int64_t>()));
   kv("rows", d["rows"].is_null() ? "unknown (files without numRecords statistics)" : Scalar(d["rows"]));
+  if (d.contains("last_checkpoint")) {
+    const int64_t after = d["commits_after_checkpoint"].get<int64_t>();
+    kv("last checkpoint", d["last_checkpoint"].is_null()
+                              ? fmt::format("none ({} commits replayed on load)", after)
+                              : fmt::format("version {} ({} commit{} after it)", d["last_checkpoint"].get<int64_t>(),
+                                            after, after == 1 ? "" : "s"));
+  }
   if (!d["configuration"].empty()) {
     std::string conf;
     for (const auto& [k, v] : d["configuration"].items()) conf += (conf.empty() ? "" : ", ") + k + "=" + Scalar(v);
@@ -268,8 +279,8 @@ std::string DescribeCsv(const nlohmann::json& d) {
     out += CsvField(k) + "," + (v.is_null() ? std::string() : CsvField(Scalar(v))) + "\n";
   };
   for (const char* k : {"path", "version", "id", "name", "description", "created", "last_commit", "files", "bytes",
-                        "rows"}) {
-    row(k, d[k]);
+                        "rows", "last_checkpoint", "commits_after_checkpoint"}) {
+    row(k, d.value(k, nlohmann::json()));
   }
   for (const auto& [k, v] : d["protocol"].items()) row("protocol." + k, v);
   std::string parts;

@@ -67,7 +67,8 @@ Result<TextTable> HistoryRows(storage::Storage& storage, std::optional<int64_t> 
 
 // Everything `describe` shows, as one JSON object: path, version, created/last commit
 // times, name/description, schema (name, type, nullable), partition_columns, protocol,
-// configuration, files, bytes, rows, and kafka_offsets: one entry per txn action
+// configuration, files, bytes, rows, last_checkpoint (the newest checkpoint's version,
+// null when none) and commits_after_checkpoint (what a reader replays), and kafka_offsets: one entry per txn action
 // ({app_id, topic, partition, offset, last_updated}; topic/partition null for appIds
 // orbitlake did not write).
 Result<nlohmann::json> Describe(storage::Storage& storage, const delta::Snapshot& snapshot,

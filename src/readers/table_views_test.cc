@@ -191,6 +191,19 @@ TEST(TableViews, DescribeShowsOffsetsPerPartition) {
   EXPECT_NE(text.find("partitioned by     date"), std::string::npos) << text;
   EXPECT_NE(text.find("sat-data          1       4"), std::string::npos) << text;
   EXPECT_NE(DescribeCsv(*d).find("offset.orbitlake:sat-data:0,11\n"), std::string::npos);
+  // No checkpoint yet: every commit is replayed.
+  EXPECT_TRUE((*d)["last_checkpoint"].is_null());
+  EXPECT_EQ((*d)["commits_after_checkpoint"], 3);
+  EXPECT_NE(text.find("last checkpoint    none (3 commits replayed on load)"), std::string::npos) << text;
+  auto table = delta::Table::Open(s);
+  ASSERT_TRUE(table.ok());
+  ASSERT_TRUE((*table)->Checkpoint().ok());
+  auto after = Describe(*s, snap, "mem");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*after)["last_checkpoint"], 2);
+  EXPECT_EQ((*after)["commits_after_checkpoint"], 0);
+  EXPECT_NE(DescribeText(*after).find("last checkpoint    version 2 (0 commits after it)"), std::string::npos);
+  EXPECT_NE(DescribeCsv(*after).find("last_checkpoint,2\n"), std::string::npos);
   (*d)["name"] = "evil\x1b[2J";  // another writer's table name reaches the terminal escaped
   EXPECT_NE(DescribeText(*d).find("name               evil\\x1b[2J\n"), std::string::npos) << DescribeText(*d);
 }

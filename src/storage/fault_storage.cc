@@ -79,6 +79,11 @@ Result<std::vector<FileInfo>> FaultStorage::List(std::string_view dir, std::opti
   return base_->List(dir, start_after);
 }
 
+Result<std::vector<FileInfo>> FaultStorage::ListRecursive(std::string_view dir) {
+  if (auto d = Check(FaultOp::kList, dir); !d.status.ok()) return d.status;
+  return base_->ListRecursive(dir);
+}
+
 Result<std::string> FaultStorage::Read(std::string_view path) {
   if (auto d = Check(FaultOp::kRead, path); !d.status.ok()) return d.status;
   return base_->Read(path);

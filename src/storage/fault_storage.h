@@ -50,6 +50,8 @@ class FaultStorage final : public Storage {
 
   Result<std::vector<FileInfo>> List(std::string_view dir,
                                      std::optional<std::string_view> start_after = std::nullopt) override;
+  // kList rules match ListRecursive too.
+  Result<std::vector<FileInfo>> ListRecursive(std::string_view dir) override;
   Result<std::string> Read(std::string_view path) override;
   // kWriteFile rules fire at Close(), the moment a written file would become visible.
   Result<std::unique_ptr<WritableFile>> NewWritableFile(std::string_view path) override;

@@ -150,6 +150,29 @@ Result<std::vector<FileInfo>> LocalStorage::List(std::string_view dir, std::opti
   return out;
 }
 
+Result<std::vector<FileInfo>> LocalStorage::ListRecursive(std::string_view dir) {
+  std::vector<FileInfo> out;
+  std::error_code ec;
+  auto full = dir.empty() ? root_ : Full(dir);
+  std::filesystem::recursive_directory_iterator it(full, ec);
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory) return out;
+    return Status::IOError("list " + full.string() + ": " + ec.message());
+  }
+  for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) return Status::IOError("list " + full.string() + ": " + ec.message());
+    struct stat st {};
+    // lstat: a link is neither followed (it could lead out of the table) nor returned.
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    std::string rel = it->path().lexically_relative(root_).generic_string();
+    out.push_back({std::move(rel), static_cast<int64_t>(st.st_size),
+                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000});
+  }
+  if (ec) return Status::IOError("list " + full.string() + ": " + ec.message());
+  std::sort(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
+  return out;
+}
+
 Result<std::string> LocalStorage::Read(std::string_view path) {
   auto full = Full(path);
   int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);

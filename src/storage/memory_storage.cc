@@ -53,6 +53,17 @@ Result<std::vector<FileInfo>> MemoryStorage::List(std::string_view dir, std::opt
   return out;
 }
 
+Result<std::vector<FileInfo>> MemoryStorage::ListRecursive(std::string_view dir) {
+  const std::string prefix = dir.empty() ? std::string() : std::string(dir) + "/";
+  std::vector<FileInfo> out;
+  std::lock_guard lock(mu_);
+  for (auto it = files_.lower_bound(prefix); it != files_.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    out.push_back({it->first, static_cast<int64_t>(it->second.data.size()), it->second.mtime_ms});
+  }
+  return out;
+}
+
 Result<std::string> MemoryStorage::Read(std::string_view path) {
   std::lock_guard lock(mu_);
   auto it = files_.find(path);

@@ -19,6 +19,7 @@ class MemoryStorage final : public Storage {
 
   Result<std::vector<FileInfo>> List(std::string_view dir,
                                      std::optional<std::string_view> start_after = std::nullopt) override;
+  Result<std::vector<FileInfo>> ListRecursive(std::string_view dir) override;
   Result<std::string> Read(std::string_view path) override;
   Result<std::unique_ptr<WritableFile>> NewWritableFile(std::string_view path) override;
   Status PutIfAbsent(std::string_view path, std::string_view data) override;

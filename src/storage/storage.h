@@ -6,6 +6,12 @@
 //   - List(dir) returns the files directly inside `dir` (not sub-folders), sorted by
 //     name in byte order, only those whose name sorts after `start_after` when given.
 //     A missing folder lists as empty, like an object-store prefix.
+//   - ListRecursive(dir) returns every file under `dir` at any depth ("" = the whole
+//     root), with paths relative to the root, sorted by path in byte order; a missing
+//     folder lists as empty. Unlike List() it also returns the leftovers of writes that
+//     never completed when the implementation can see them (LocalStorage's
+//     "<name>.tmp-<random>" files of a killed process): it is for VACUUM, which deletes
+//     what no Delta version references, and for nothing that reads data.
 //   - Read(path) returns the whole file, or NotFound.
 //   - NewWritableFile(path) streams a file that becomes visible under `path` only when
 //     Close() succeeds, whole, replacing any file there (data files, checkpoints,
@@ -58,6 +64,10 @@ class Storage {
 
   virtual Result<std::vector<FileInfo>> List(std::string_view dir,
                                              std::optional<std::string_view> start_after = std::nullopt) = 0;
+  // Every file under `dir`, recursively (see the contract above). Costs one listing per
+  // folder locally and a paginated prefix listing on object stores: for maintenance,
+  // never on a commit or read path.
+  virtual Result<std::vector<FileInfo>> ListRecursive(std::string_view dir) = 0;
   virtual Result<std::string> Read(std::string_view path) = 0;
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(std::string_view path) = 0;
   virtual Status PutIfAbsent(std::string_view path, std::string_view data) = 0;

@@ -104,3 +104,38 @@ def test_spark_and_orbitlake_append_to_the_same_table(spark, tmp_path):
     info, ours = orbitlake_read(path, tmp_path, app_ids=["o"])
     assert info["num_rows"] == 210 == spark.read.format("delta").load(path).count()
     assert info["txns"]["o"] == 199
+
+
+def test_spark_reads_tables_orbitlake_optimized_and_vacuumed(spark, orbitlake_bin, tmp_path):
+    import subprocess
+    # orbitlake's own table: 12 small appends to one day (delta_tool: ts = start + seq * step,
+    # --days 0 makes the step 1 us).
+    path = str(tmp_path / "ours")
+    tool("create", "--table", path)
+    for i in range(12):
+        tool("append", "--table", path, "--first", i * 100, "--rows", 100, "--days", 0, "--app-id", "sat-data-0")
+    assert len(spark.read.format("delta").load(path).inputFiles()) == 12
+    before = spark.read.format("delta").load(path).selectExpr("count(*) AS n", "sum(seq) AS s").collect()[0]
+    for args in (["optimize", path, "--sort-by", "ts"], ["vacuum", path, "--retain", "0s", "--force"]):
+        out = subprocess.run([orbitlake_bin, *args], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+    df = spark.read.format("delta").load(path)
+    after = df.selectExpr("count(*) AS n", "sum(seq) AS s").collect()[0]
+    assert (after["n"], after["s"]) == (before["n"], before["s"]) == (1200, sum(range(1200)))
+    assert len(df.inputFiles()) == 1
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{path}`").select("operation", "operationMetrics").collect()
+    assert [h["operation"] for h in history[:3]] == ["VACUUM END", "VACUUM START", "OPTIMIZE"]
+    assert history[2]["operationMetrics"]["numFilesRemoved"] == "12"
+    assert history[0]["operationMetrics"]["numDeletedFiles"] == "12"
+
+    # A table Spark wrote, with its own appends: compacted by orbitlake, read by Spark.
+    spark_path = str(tmp_path / "theirs")
+    for i in range(6):
+        spark.createDataFrame([(i * 10 + k, f"p{k % 2}") for k in range(10)], "x long, p string") \
+            .write.format("delta").mode("append").partitionBy("p").save(spark_path)
+    out = subprocess.run([orbitlake_bin, "optimize", spark_path], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    df = spark.read.format("delta").load(spark_path)
+    assert sorted(r["x"] for r in df.collect()) == list(range(60))
+    assert len(df.inputFiles()) == 2
+    assert spark.sql(f"DESCRIBE HISTORY delta.`{spark_path}`").collect()[0]["operation"] == "OPTIMIZE"

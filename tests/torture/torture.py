@@ -466,6 +466,12 @@ def wait_recovered(table: pathlib.Path, brokers: str, topic: str, timeout: float
     return None
 
 
+def commit_count(table: pathlib.Path) -> int:
+    """Commit files in the table's log (0 before the table exists)."""
+    log_dir = table / "_delta_log"
+    return sum(1 for _ in log_dir.glob("*.json")) if log_dir.is_dir() else 0
+
+
 def wait_caught_up(table: pathlib.Path, brokers: str, topic: str, timeout: float, app: str = "orbitlake") -> bool:
     """Until the table's txn versions reach the topic's end offsets."""
     from deltalake import DeltaTable
@@ -783,6 +789,27 @@ def run_rebalance(cfg: Config, slots: int = 3) -> Row:
                 last_status = now
                 log(f"slots {['up' if p else '--' for p in procs]}; {dict(counts)}")
             time.sleep(0.2)
+        # Let the group settle before the final clean stop, so that path is exercised on
+        # every seed: at least one member up, and two commits made after the last change of
+        # membership (the first may come from a member that was leaving). A short run on a
+        # busy machine can otherwise end with every member just started and nothing committed.
+        for i, p in enumerate(procs):
+            if p is not None and stopping[i] is not None:
+                if p.wait(60) is None:
+                    run.crash(f"slot {i}: no exit within 60 s of SIGTERM")
+                    p.signal(signal.SIGKILL)
+                    p.wait(30)
+                    procs[i] = None
+                    stopping[i] = None
+                else:
+                    reap(i)
+        if all(p is None for p in procs):
+            procs[0] = run.start_ingester()
+            counts["start"] += 1
+        settled_at = commit_count(run.table) + 2
+        settle_deadline = time.monotonic() + 90
+        while commit_count(run.table) < settled_at and time.monotonic() < settle_deadline:
+            time.sleep(0.5)
         # Clean stop of whoever is still running (a clean exit is part of the check).
         for i, p in enumerate(procs):
             if p is not None and stopping[i] is None:
