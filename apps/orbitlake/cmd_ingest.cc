@@ -37,6 +37,7 @@ struct IngestFlags {
   bool metrics_addr_given = false;
   bool quiet = false;
   std::vector<std::string> inject_crash;  // fault rules for crash tests (hidden)
+  std::vector<std::string> storage_options;  // -S, for every table of the pipeline
   std::string pipeline_file;              // --pipeline: a declared pipeline instead of the satellite one
   std::vector<std::string> topics = {"sat-data"};
   // Options whose value a pipeline file also sets: given explicitly, they override it.
@@ -51,8 +52,9 @@ struct IngestFlags {
 // wrapped so a rule kills the process with SIGKILL at that exact point (tests of crash
 // safety through the real binary).
 Result<std::shared_ptr<storage::Storage>> TableStorage(const std::string& uri,
+                                                       const std::vector<std::string>& storage_options,
                                                        const std::vector<std::string>& rules) {
-  ORBIT_ASSIGN_OR_RETURN(std::shared_ptr<storage::Storage> base, storage::OpenTableStorage(uri));
+  ORBIT_ASSIGN_OR_RETURN(std::shared_ptr<storage::Storage> base, OpenTableWith(uri, storage_options));
   if (rules.empty()) return base;
   auto faulty = std::shared_ptr<storage::FaultStorage>(new storage::FaultStorage(base.get(), /*kill_process=*/true),
                                                        [base](storage::FaultStorage* p) { delete p; });
@@ -119,7 +121,7 @@ int RunIngestCommand(IngestFlags& f) {
       f.starting_offsets == "latest" ? ingest::StartingOffsets::kLatest : ingest::StartingOffsets::kEarliest;
   // Crash injection (tests) applies to the data tables: the storage points of a commit.
   o.open_table = [&f](const std::string& uri, bool quarantine) -> Result<std::shared_ptr<storage::Storage>> {
-    return TableStorage(uri, quarantine ? std::vector<std::string>{} : f.inject_crash);
+    return TableStorage(uri, f.storage_options, quarantine ? std::vector<std::string>{} : f.inject_crash);
   };
 
   metrics::Registry registry;
@@ -220,13 +222,14 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "offsets the table holds (the topic was deleted and recreated); recorded in the table's log")
       ->delimiter(',');
   f->builtin_only.push_back(
-      sub->add_option("--table", f->table, "Delta table: a folder, file:// URI or s3://bucket/prefix (created on first use; S3 takes AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ... see README)")
+      sub->add_option("--table", f->table, std::string(kTableLocationHelp) + "; created on first use")
           ->capture_default_str()
           ->envname("ORBITLAKE_TABLE")
           ->check(TableLocation()));
   f->builtin_only.push_back(
       sub->add_option("--quarantine-table", f->quarantine, "Table for bad messages (default: <table>-quarantine)")
           ->check(TableLocation()));
+  AddStorageOptions(sub, &f->storage_options);  // every table: --table, quarantine, --pipeline ones
   sub->add_option("-i,--interval", f->interval, "Micro-batch interval: a batch commits at most this long after its "
                                                "first row, even if no more messages arrive (e.g. 1s, 500ms)")
       ->capture_default_str()

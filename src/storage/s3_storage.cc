@@ -99,7 +99,38 @@ Result<S3Options> S3OptionsFromConfig(const std::map<std::string, std::string>& 
   return o;
 }
 
-Result<S3Options> S3OptionsFromEnvironment() {
+Result<std::string> CanonicalS3OptionName(std::string_view key) {
+  // Aliases -> the name S3OptionsFromConfig looks up first, so an option given as
+  // "endpoint" replaces an AWS_ENDPOINT_URL of the environment.
+  static const std::map<std::string, std::string, std::less<>> kNames = {
+      {"AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"},
+      {"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID"},
+      {"AWS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"},
+      {"AWS_SECRET_KEY", "AWS_SECRET_ACCESS_KEY"},
+      {"AWS_SESSION_TOKEN", "AWS_SESSION_TOKEN"},
+      {"AWS_TOKEN", "AWS_SESSION_TOKEN"},
+      {"AWS_REGION", "AWS_REGION"},
+      {"AWS_DEFAULT_REGION", "AWS_REGION"},
+      {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL"},
+      {"AWS_ENDPOINT", "AWS_ENDPOINT_URL"},
+      {"AWS_ALLOW_HTTP", "AWS_ALLOW_HTTP"},
+      {"AWS_VIRTUAL_HOSTED_STYLE_REQUEST", "AWS_VIRTUAL_HOSTED_STYLE_REQUEST"},
+      // delta-rs storage_options that only tune delta-rs's own commit path: accepted so
+      // one set of options serves both, no effect here (orbitlake always commits with a
+      // conditional PUT).
+      {"AWS_S3_ALLOW_UNSAFE_RENAME", "AWS_S3_ALLOW_UNSAFE_RENAME"},
+      {"AWS_CONDITIONAL_PUT", "AWS_CONDITIONAL_PUT"},
+  };
+  std::string name = Upper(key);
+  if (!name.starts_with("AWS_")) name = "AWS_" + name;
+  if (auto it = kNames.find(name); it != kNames.end()) return it->second;
+  return Status::InvalidArgument(
+      "unknown storage option '" + std::string(key) +
+      "' (known: endpoint_url, region, access_key_id, secret_access_key, session_token, allow_http, "
+      "virtual_hosted_style_request, each also with an AWS_ prefix, in any case)");
+}
+
+Result<S3Options> S3OptionsFromEnvironment(const std::map<std::string, std::string>& overrides) {
   std::map<std::string, std::string> vars;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view kv(*e);
@@ -108,6 +139,15 @@ Result<S3Options> S3OptionsFromEnvironment() {
     std::string name(kv.substr(0, eq));
     if (!Upper(name).starts_with("AWS_")) continue;
     vars[name] = std::string(kv.substr(eq + 1));
+  }
+  for (const auto& [key, value] : overrides) {
+    ORBIT_ASSIGN_OR_RETURN(std::string canonical, CanonicalS3OptionName(key));
+    // The option replaces the variable under every one of its names.
+    std::erase_if(vars, [&](const auto& kv) {
+      auto c = CanonicalS3OptionName(kv.first);
+      return c.ok() && *c == canonical;
+    });
+    vars[canonical] = value;
   }
   return S3OptionsFromConfig(vars);
 }
@@ -477,16 +517,27 @@ Result<std::string> S3Storage::Read(std::string_view path) {
 }
 
 Result<std::vector<FileInfo>> S3Storage::List(std::string_view dir, std::optional<std::string_view> start_after) {
+  return ListKeys(dir, start_after, /*recursive=*/false);
+}
+
+Result<std::vector<FileInfo>> S3Storage::ListRecursive(std::string_view dir) {
+  // S3 has no leftovers of unfinished writes to show: an object exists only once its
+  // PUT or CompleteMultipartUpload succeeded (incomplete multipart uploads are not
+  // objects; a bucket lifecycle rule expires them).
+  return ListKeys(dir, std::nullopt, /*recursive=*/true);
+}
+
+Result<std::vector<FileInfo>> S3Storage::ListKeys(std::string_view dir, std::optional<std::string_view> start_after,
+                                                  bool recursive) {
   const std::string root = prefix_.empty() ? std::string() : prefix_ + "/";
   const std::string list_prefix = dir.empty() ? root : Key(dir) + "/";
   std::vector<FileInfo> out;
   std::string token;
   for (;;) {
     Request req{.method = Method::kGet};
-    req.query = {{"list-type", "2"},
-                 {"prefix", list_prefix},
-                 {"delimiter", "/"},
-                 {"max-keys", std::to_string(options_.list_max_keys)}};
+    req.query = {{"list-type", "2"}, {"prefix", list_prefix}};
+    if (!recursive) req.query.emplace_back("delimiter", "/");
+    req.query.emplace_back("max-keys", std::to_string(options_.list_max_keys));
     if (start_after) req.query.emplace_back("start-after", Key(*start_after));
     if (!token.empty()) req.query.emplace_back("continuation-token", token);
     Response r = Send(req);
@@ -497,7 +548,8 @@ Result<std::vector<FileInfo>> S3Storage::List(std::string_view dir, std::optiona
       // Folder markers ("dir/") and anything a server returns outside the prefix or in
       // a sub-folder are not files of this folder.
       if (obj.key.size() <= list_prefix.size() || !obj.key.starts_with(list_prefix)) continue;
-      if (obj.key.find('/', list_prefix.size()) != std::string::npos) continue;
+      if (obj.key.ends_with('/')) continue;
+      if (!recursive && obj.key.find('/', list_prefix.size()) != std::string::npos) continue;
       std::string rel = obj.key.substr(root.size());
       if (start_after && rel <= *start_after) continue;
       out.push_back({std::move(rel), obj.size, obj.modification_time_ms});

@@ -20,6 +20,7 @@
 //   - List: ListObjectsV2 with prefix "PREFIX/dir/", delimiter '/', start-after, and
 //     continuation tokens until the listing ends. Sub-folders (common prefixes) and
 //     folder-marker objects ("dir/") are skipped. S3 lists in UTF-8 byte order.
+//   - ListRecursive: the same without a delimiter (every key under the folder).
 //   - Delete: HEAD (NotFound when there is nothing, as the contract asks; S3's DELETE
 //     answers 204 either way), then DELETE.
 //   Not used: ranged GETs (the Storage interface reads whole files).
@@ -113,8 +114,18 @@ struct S3Options {
 // a secret's value), for a bad boolean or an endpoint that is not http(s)://.
 Result<S3Options> S3OptionsFromConfig(const std::map<std::string, std::string>& vars);
 
-// S3OptionsFromConfig over the process environment.
-Result<S3Options> S3OptionsFromEnvironment();
+// The S3OptionsFromConfig name a storage option (`-S key=value`) stands for: matched
+// case-insensitively, "AWS_" optional (delta-rs's storage_options spell them both ways:
+// "endpoint_url", "AWS_ENDPOINT_URL"), aliases mapped to one name ("endpoint" and
+// "AWS_ENDPOINT" -> "AWS_ENDPOINT_URL", "secret_key" -> "AWS_SECRET_ACCESS_KEY", ...).
+// InvalidArgument naming the key for one S3Storage does not know: unlike the
+// environment, options are meant for this storage, so a typo is an error.
+Result<std::string> CanonicalS3OptionName(std::string_view key);
+
+// S3OptionsFromConfig over the process environment's AWS_* variables, with `overrides`
+// (storage options; keys as CanonicalS3OptionName takes them) replacing the variable of
+// the same meaning under any of its names. Errors name options, never their values.
+Result<S3Options> S3OptionsFromEnvironment(const std::map<std::string, std::string>& overrides = {});
 
 // Requests sent, by kind (retries included), for measurements and tests.
 struct S3RequestCounts {
@@ -131,6 +142,8 @@ class S3Storage final : public Storage {
 
   Result<std::vector<FileInfo>> List(std::string_view dir,
                                      std::optional<std::string_view> start_after = std::nullopt) override;
+  // ListObjectsV2 without a delimiter: every key under the folder, paginated.
+  Result<std::vector<FileInfo>> ListRecursive(std::string_view dir) override;
   Result<std::string> Read(std::string_view path) override;
   Result<std::unique_ptr<WritableFile>> NewWritableFile(std::string_view path) override;
   Status PutIfAbsent(std::string_view path, std::string_view data) override;
@@ -152,6 +165,9 @@ class S3Storage final : public Storage {
   S3Storage(S3Options options, std::string bucket, std::string prefix);
 
   std::string Key(std::string_view path) const;
+  // List (recursive false: one folder, delimiter '/') and ListRecursive.
+  Result<std::vector<FileInfo>> ListKeys(std::string_view dir, std::optional<std::string_view> start_after,
+                                         bool recursive);
   // One attempt; never retries.
   Response Perform(const Request& request);
   // Perform() until the outcome is not Retryable() or attempts run out.

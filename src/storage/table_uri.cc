@@ -1,6 +1,8 @@
 #include "storage/table_uri.h"
 
 #include <cctype>
+#include <string>
+#include <vector>
 
 #include "storage/local_storage.h"
 #include "storage/s3_storage.h"
@@ -126,10 +128,34 @@ Result<TableLocation> ParseTableUri(std::string_view uri) {
   return TableLocation{"file", std::move(decoded), {}};
 }
 
-Result<std::shared_ptr<Storage>> OpenTableStorage(std::string_view uri) {
+Status CheckStorageOptions(const StorageOptions& options) {
+  for (const auto& [key, _] : options) ORBIT_RETURN_IF_ERROR(CanonicalS3OptionName(key).status());
+  return Status::OK();
+}
+
+Result<StorageOptions> ParseStorageOptions(const std::vector<std::string>& items) {
+  StorageOptions out;
+  for (const auto& item : items) {
+    const size_t eq = item.find('=');
+    // The value may be a secret: messages never show it (nor an item without '=', which
+    // may be a value given alone).
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument(std::string("storage option ") +
+                                     (eq == 0 ? "without a key" : "without '='") +
+                                     ": write key=value, e.g. -S endpoint_url=http://127.0.0.1:8333");
+    }
+    std::string key = item.substr(0, eq);
+    ORBIT_RETURN_IF_ERROR(CanonicalS3OptionName(key).status());
+    out[std::move(key)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+Result<std::shared_ptr<Storage>> OpenTableStorage(std::string_view uri, const StorageOptions& storage_options) {
   ORBIT_ASSIGN_OR_RETURN(TableLocation location, ParseTableUri(uri));
+  ORBIT_RETURN_IF_ERROR(CheckStorageOptions(storage_options));
   if (location.scheme == "s3") {
-    auto options = S3OptionsFromEnvironment();
+    auto options = S3OptionsFromEnvironment(storage_options);
     if (!options.ok()) return options.status().WithContext("table '" + std::string(uri) + "'");
     ORBIT_ASSIGN_OR_RETURN(std::unique_ptr<S3Storage> s3,
                            S3Storage::Open(std::move(*options), location.bucket, location.path));

@@ -23,9 +23,11 @@
 // too). A local path that really starts like that is written "./name:...".
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "storage/storage.h"
@@ -46,10 +48,26 @@ struct TableLocation {
 // location, Unsupported for a scheme other than file and s3.
 Result<TableLocation> ParseTableUri(std::string_view uri);
 
+// Storage options ("-S key=value" on the command line, delta-rs's storage_options):
+// key -> value. Only object stores read them (today S3: the keys CanonicalS3OptionName
+// in s3_storage.h takes, e.g. endpoint_url, region, allow_http, access_key_id); a local
+// table ignores them, so one set serves a pipeline with local and S3 tables.
+using StorageOptions = std::map<std::string, std::string>;
+
+// InvalidArgument naming the first key no storage knows (never a value).
+Status CheckStorageOptions(const StorageOptions& options);
+
+// "key=value" items (split at the first '='; the value may contain '=' and be empty, an
+// empty value means unset) into StorageOptions, a later item replacing an earlier one
+// of the same key. InvalidArgument, naming the key but never the value, for an item
+// without '=' or with an unknown key.
+Result<StorageOptions> ParseStorageOptions(const std::vector<std::string>& items);
+
 // The Storage rooted at the table `uri` names (see ParseTableUri for what is accepted).
-// The folder need not exist: it is created on the first write. For s3:// the options
-// come from the environment (S3OptionsFromEnvironment); nothing is sent yet, so a wrong
-// endpoint or key shows at the first read or write.
-Result<std::shared_ptr<Storage>> OpenTableStorage(std::string_view uri);
+// The folder need not exist: it is created on the first write. For s3:// the settings
+// are the AWS_* environment variables with `options` replacing them
+// (S3OptionsFromEnvironment); nothing is sent yet, so a wrong endpoint or key shows at
+// the first read or write. Credentials never appear in the errors.
+Result<std::shared_ptr<Storage>> OpenTableStorage(std::string_view uri, const StorageOptions& options = {});
 
 }  // namespace orbitlake::storage

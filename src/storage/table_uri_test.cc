@@ -199,3 +199,73 @@ TEST(OpenTableStorageTest, S3UrisOpenS3StorageConfiguredFromTheEnvironment) {
 
 }  // namespace
 }  // namespace orbitlake::storage
+
+namespace orbitlake::storage {
+namespace {
+
+TEST(StorageOptionsTest, ParsesKeyValueItemsLikeDeltaRsStorageOptions) {
+  auto o = ParseStorageOptions({"endpoint_url=http://127.0.0.1:1", "AWS_ALLOW_HTTP=true", "region=eu-west-1",
+                                "aws_secret_access_key=a=b=c", "session_token="});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->at("endpoint_url"), "http://127.0.0.1:1");
+  EXPECT_EQ(o->at("aws_secret_access_key"), "a=b=c");  // split at the first '='
+  EXPECT_EQ(o->at("session_token"), "");
+  EXPECT_TRUE(CheckStorageOptions(*o).ok());
+}
+
+TEST(StorageOptionsTest, BadItemsNameTheKeyNeverTheValue) {
+  auto no_eq = ParseStorageOptions({"wJalrXUtnFEMI"});
+  ASSERT_FALSE(no_eq.ok());
+  EXPECT_EQ(no_eq.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(no_eq.status().message().find("wJalrXUtnFEMI"), std::string::npos) << no_eq.status().ToString();
+  EXPECT_NE(no_eq.status().message().find("key=value"), std::string::npos);
+  auto no_key = ParseStorageOptions({"=wJalrXUtnFEMI"});
+  ASSERT_FALSE(no_key.ok());
+  EXPECT_EQ(no_key.status().message().find("wJalrXUtnFEMI"), std::string::npos) << no_key.status().ToString();
+  auto unknown = ParseStorageOptions({"secret_acess_key=wJalrXUtnFEMI"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("'secret_acess_key'"), std::string::npos) << unknown.status().ToString();
+  EXPECT_EQ(unknown.status().message().find("wJalrXUtnFEMI"), std::string::npos) << unknown.status().ToString();
+  EXPECT_EQ(OpenTableStorage("./t", {{"endpont", "x"}}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(StorageOptionsTest, LocalTablesIgnoreKnownOptions) {
+  orbitlake::testing::TempDir dir;
+  auto opened = OpenTableStorage(dir.path().string(), {{"endpoint_url", "http://127.0.0.1:1"}});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_NE(dynamic_cast<LocalStorage*>(opened->get()), nullptr);
+}
+
+TEST(StorageOptionsTest, OptionsOverrideTheEnvironmentUnderAnyOfItsNames) {
+  ScopedEnv env;
+  env.Set("AWS_ACCESS_KEY_ID", "AKIAENV");
+  env.Set("AWS_SECRET_ACCESS_KEY", "env-secret");
+  env.Set("AWS_ENDPOINT_URL", "https://env.example");
+  env.Set("AWS_ALLOW_HTTP", nullptr);
+  env.Set("AWS_REGION", "us-east-1");
+  // "endpoint" (an alias) replaces AWS_ENDPOINT_URL; plain HTTP only because of the option.
+  auto o = S3OptionsFromEnvironment({{"endpoint", "http://127.0.0.1:9"}, {"allow_http", "yes"},
+                                     {"AWS_DEFAULT_REGION", "eu-central-1"}, {"secret_key", "opt-secret"}});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->endpoint, "http://127.0.0.1:9");
+  EXPECT_TRUE(o->allow_http);
+  EXPECT_EQ(o->region, "eu-central-1");
+  EXPECT_EQ(o->secret_access_key, "opt-secret");
+  EXPECT_EQ(o->access_key_id, "AKIAENV");
+  // Without the option the environment's https endpoint stays, and so does the refusal of
+  // plain HTTP when only the option would allow it.
+  auto opened = OpenTableStorage("s3://lake/t", {{"endpoint_url", "http://127.0.0.1:9"}});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.status().message().find("AWS_ALLOW_HTTP"), std::string::npos) << opened.status().ToString();
+  EXPECT_EQ(opened.status().ToString().find("env-secret"), std::string::npos);
+  EXPECT_TRUE(OpenTableStorage("s3://lake/t", {{"endpoint_url", "http://127.0.0.1:9"}, {"allow_http", "true"}}).ok());
+  // A bad value of a boolean option names the option.
+  auto bad = OpenTableStorage("s3://lake/t", {{"allow_http", "maybe"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("AWS_ALLOW_HTTP"), std::string::npos) << bad.status().ToString();
+  // delta-rs-only options are accepted (one storage_options for both) and change nothing.
+  EXPECT_TRUE(CheckStorageOptions({{"AWS_S3_ALLOW_UNSAFE_RENAME", "true"}, {"conditional_put", "etag"}}).ok());
+}
+
+}  // namespace
+}  // namespace orbitlake::storage
