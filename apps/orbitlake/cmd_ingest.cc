@@ -12,6 +12,7 @@
 #include "metrics/metrics.h"
 #include "common/duration.h"
 #include "storage/fault_storage.h"
+#include "storage/s3_storage.h"
 #include "storage/table_uri.h"
 
 namespace orbitlake::cli {
@@ -38,6 +39,7 @@ struct IngestFlags {
   bool quiet = false;
   std::vector<std::string> inject_crash;  // fault rules for crash tests (hidden)
   std::vector<std::string> storage_options;  // -S, for every table of the pipeline
+  std::vector<std::shared_ptr<storage::Storage>> opened;  // every table's storage, for the summary
   std::string pipeline_file;              // --pipeline: a declared pipeline instead of the satellite one
   std::vector<std::string> topics = {"sat-data"};
   // Options whose value a pipeline file also sets: given explicitly, they override it.
@@ -121,7 +123,9 @@ int RunIngestCommand(IngestFlags& f) {
       f.starting_offsets == "latest" ? ingest::StartingOffsets::kLatest : ingest::StartingOffsets::kEarliest;
   // Crash injection (tests) applies to the data tables: the storage points of a commit.
   o.open_table = [&f](const std::string& uri, bool quarantine) -> Result<std::shared_ptr<storage::Storage>> {
-    return TableStorage(uri, f.storage_options, quarantine ? std::vector<std::string>{} : f.inject_crash);
+    auto opened = TableStorage(uri, f.storage_options, quarantine ? std::vector<std::string>{} : f.inject_crash);
+    if (opened.ok()) f.opened.push_back(*opened);
+    return opened;
   };
 
   metrics::Registry registry;
@@ -189,6 +193,24 @@ int RunIngestCommand(IngestFlags& f) {
     fmt::print("         commit (seal->committed) p50 {} ms, p99 {} ms, max {} ms\n",
                r->commit_duration.Percentile(0.5).count(), r->commit_duration.Percentile(0.99).count(),
                r->commit_duration.Max().count());
+  }
+  // Object-store requests of this run (loading the tables at start included): what a
+  // commit costs against S3's per-request pricing and rate limits.
+  storage::S3RequestCounts requests;
+  bool any_s3 = false;
+  for (const auto& st : f.opened) {
+    // --inject-crash wraps the storage; the S3 tables of tests with crash rules are not counted.
+    if (auto* s3 = dynamic_cast<const storage::S3Storage*>(st.get())) {
+      const auto c = s3->request_counts();
+      requests.get += c.get, requests.put += c.put, requests.list += c.list;
+      requests.head += c.head, requests.del += c.del, requests.post += c.post;
+      any_s3 = true;
+    }
+  }
+  if (any_s3) {
+    fmt::print("         S3 requests: {} (GET {}, PUT {}, LIST {}, HEAD {}, DELETE {}, POST {}), {:.2f} per commit\n",
+               requests.total(), requests.get, requests.put, requests.list, requests.head, requests.del, requests.post,
+               s.commits > 0 ? static_cast<double>(requests.total()) / static_cast<double>(s.commits) : 0.0);
   }
   return kExitOk;
 }
