@@ -97,7 +97,7 @@ def main():
         print(f"### S3 (SeaweedFS on loopback) against the local filesystem, "
               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
         print(f"Machine: {machine()}")
-        print(f"Command: `.venv/bin/python bench/s3_bench.py {' '.join(sys.argv[1:])}`".replace("  ", " "))
+        print(f"Command: `{' '.join(['.venv/bin/python', 'bench/s3_bench.py', *sys.argv[1:]])}`")
         print(f"\n{events:,} events, 6 partitions, `--max-rows {a.max_rows}` ({events // a.max_rows} commits a run "
               f"or more), {a.runs} measured rounds after a warm-up, sides alternating; median (min..max).\n")
         print("| table | events/s | commits | commit p50 ms | commit p99 ms | CPU s per M events |")
