@@ -13,6 +13,7 @@
 #include "metrics/metrics.h"
 #include "common/duration.h"
 #include "storage/fault_storage.h"
+#include "storage/s3_storage.h"
 #include "storage/table_uri.h"
 
 namespace orbitlake::cli {
@@ -38,6 +39,8 @@ struct IngestFlags {
   bool metrics_addr_given = false;
   bool quiet = false;
   std::vector<std::string> inject_crash;  // fault rules for crash tests (hidden)
+  std::vector<std::string> storage_options;  // -S, for every table of the pipeline
+  std::vector<std::shared_ptr<storage::Storage>> opened;  // every table's storage, for the summary
   std::string pipeline_file;              // --pipeline: a declared pipeline instead of the satellite one
   std::vector<std::string> topics = {"sat-data"};
   std::string archive_dir;   // file sources: move ingested files here
@@ -54,8 +57,9 @@ struct IngestFlags {
 // wrapped so a rule kills the process with SIGKILL at that exact point (tests of crash
 // safety through the real binary).
 Result<std::shared_ptr<storage::Storage>> TableStorage(const std::string& uri,
+                                                       const std::vector<std::string>& storage_options,
                                                        const std::vector<std::string>& rules) {
-  ORBIT_ASSIGN_OR_RETURN(std::shared_ptr<storage::Storage> base, storage::OpenTableStorage(uri));
+  ORBIT_ASSIGN_OR_RETURN(std::shared_ptr<storage::Storage> base, OpenTableWith(uri, storage_options));
   if (rules.empty()) return base;
   auto faulty = std::shared_ptr<storage::FaultStorage>(new storage::FaultStorage(base.get(), /*kill_process=*/true),
                                                        [base](storage::FaultStorage* p) { delete p; });
@@ -137,6 +141,24 @@ void PrintSummary(const IngestFlags& f, const ingest::IngestSummary& r) {
                r.commit_duration.Percentile(0.5).count(), r.commit_duration.Percentile(0.99).count(),
                r.commit_duration.Max().count());
   }
+  // Object-store requests of this run (loading the tables at start included): what a
+  // commit costs against S3's per-request pricing and rate limits.
+  storage::S3RequestCounts requests;
+  bool any_s3 = false;
+  for (const auto& st : f.opened) {
+    // --inject-crash wraps the storage; the S3 tables of tests with crash rules are not counted.
+    if (auto* s3 = dynamic_cast<const storage::S3Storage*>(st.get())) {
+      const auto c = s3->request_counts();
+      requests.get += c.get, requests.put += c.put, requests.list += c.list;
+      requests.head += c.head, requests.del += c.del, requests.post += c.post;
+      any_s3 = true;
+    }
+  }
+  if (any_s3) {
+    fmt::print("         S3 requests: {} (GET {}, PUT {}, LIST {}, HEAD {}, DELETE {}, POST {}), {:.2f} per commit\n",
+               requests.total(), requests.get, requests.put, requests.list, requests.head, requests.del, requests.post,
+               s.commits > 0 ? static_cast<double>(requests.total()) / static_cast<double>(s.commits) : 0.0);
+  }
 }
 
 std::string FileStatusLine(const ingest::IngestStats& s) {
@@ -155,6 +177,7 @@ int RunFileIngestCommand(IngestFlags& f, std::chrono::milliseconds interval) {
   o.archive_dir = f.archive_dir;
   o.delete_after = f.delete_files;
   o.open_table = f.options.open_table;
+  o.open_folder = [&f](const std::string& uri, bool) { return OpenTableWith(uri, f.storage_options); };
   std::string folders, tables;
   for (const auto& src : o.pipeline.sources) folders += (folders.empty() ? "" : ", ") + src.files->dir;
   for (const auto& t : o.pipeline.tables) tables += (tables.empty() ? "" : ", ") + t.path;
@@ -193,7 +216,9 @@ int RunIngestCommand(IngestFlags& f) {
       f.starting_offsets == "latest" ? ingest::StartingOffsets::kLatest : ingest::StartingOffsets::kEarliest;
   // Crash injection (tests) applies to the data tables: the storage points of a commit.
   o.open_table = [&f](const std::string& uri, bool quarantine) -> Result<std::shared_ptr<storage::Storage>> {
-    return TableStorage(uri, quarantine ? std::vector<std::string>{} : f.inject_crash);
+    auto opened = TableStorage(uri, f.storage_options, quarantine ? std::vector<std::string>{} : f.inject_crash);
+    if (opened.ok()) f.opened.push_back(*opened);
+    return opened;
   };
   const auto file_sources = std::count_if(o.pipeline.sources.begin(), o.pipeline.sources.end(),
                                           [](const auto& src) { return src.files.has_value(); });
@@ -277,13 +302,14 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "offsets the table holds (the topic was deleted and recreated); recorded in the table's log")
       ->delimiter(',');
   f->builtin_only.push_back(
-      sub->add_option("--table", f->table, "Delta table: a folder or file:// URI (created on first use)")
+      sub->add_option("--table", f->table, std::string(kTableLocationHelp) + "; created on first use")
           ->capture_default_str()
           ->envname("ORBITLAKE_TABLE")
           ->check(TableLocation()));
   f->builtin_only.push_back(
       sub->add_option("--quarantine-table", f->quarantine, "Table for bad messages (default: <table>-quarantine)")
           ->check(TableLocation()));
+  AddStorageOptions(sub, &f->storage_options);  // every table: --table, quarantine, --pipeline ones
   sub->add_option("-i,--interval", f->interval, "Micro-batch interval: a batch commits at most this long after its "
                                                "first row, even if no more messages arrive (e.g. 1s, 500ms); for file "
                                                "sources, how often the folders are listed")

@@ -24,10 +24,12 @@ struct ReaderFlags {
   std::string poll = "1s";
   std::vector<std::string> columns;
   std::optional<int64_t> limit;
+  std::vector<std::string> storage_options;  // -S
 };
 
 void AddCommon(CLI::App* sub, ReaderFlags* f) {
-  sub->add_option("table", f->table, "Delta table: a folder or file:// URI")->required()->check(TableLocation());
+  sub->add_option("table", f->table, kTableLocationHelp)->required()->check(TableLocation());
+  AddStorageOptions(sub, &f->storage_options);
   sub->add_option("--format", f->format, "Output: table (aligned, for people), csv, or json (JSON Lines)")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "csv", "json"}));
@@ -40,7 +42,7 @@ void Out(const std::string& s) {
 
 int RunTail(ReaderFlags& f) {
   auto format = *readers::ParseFormat(f.format);
-  auto opened = storage::OpenTableStorage(f.table);
+  auto opened = OpenTableWith(f.table, f.storage_options);
   if (!opened.ok()) return Fail("tail", opened.status());
   storage::Storage& storage = **opened;
   auto snap = readers::LoadForReading(storage, f.table);
@@ -74,7 +76,7 @@ int RunTail(ReaderFlags& f) {
 
 int RunHistory(ReaderFlags& f) {
   auto format = *readers::ParseFormat(f.format);
-  auto opened = storage::OpenTableStorage(f.table);
+  auto opened = OpenTableWith(f.table, f.storage_options);
   if (!opened.ok()) return Fail("history", opened.status());
   storage::Storage& storage = **opened;
   auto snap = readers::LoadForReading(storage, f.table);
@@ -87,7 +89,7 @@ int RunHistory(ReaderFlags& f) {
 
 int RunDescribe(ReaderFlags& f) {
   auto format = *readers::ParseFormat(f.format);
-  auto opened = storage::OpenTableStorage(f.table);
+  auto opened = OpenTableWith(f.table, f.storage_options);
   if (!opened.ok()) return Fail("describe", opened.status());
   storage::Storage& storage = **opened;
   auto snap = readers::LoadForReading(storage, f.table);

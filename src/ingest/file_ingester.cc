@@ -47,6 +47,9 @@ class FileIngester {
   };
 
   Status Build();
+  Result<std::shared_ptr<storage::Storage>> OpenFolder(const std::string& uri) {
+    return o_.open_folder ? o_.open_folder(uri, false) : storage::OpenTableStorage(uri);
+  }
   // The txn versions each sink holds for the files named, from the tables' logs.
   Status LoadHeld();
   std::optional<int64_t> Held(int sink, int source, const std::string& name);
@@ -102,12 +105,12 @@ Status FileIngester::Build() {
   }
   for (auto& p : plan.sources) {
     Source s;
-    ORBIT_ASSIGN_OR_RETURN(auto folder, storage::OpenTableStorage(p.spec->files->dir));
+    ORBIT_ASSIGN_OR_RETURN(auto folder, OpenFolder(p.spec->files->dir));
     static_cast<PlannedSource&>(s) = std::move(p);
     s.landing = std::make_unique<files::Landing>(std::move(folder), s.spec->files->patterns);
     sources_.push_back(std::move(s));
   }
-  if (!o_.archive_dir.empty()) { ORBIT_ASSIGN_OR_RETURN(archive_, storage::OpenTableStorage(o_.archive_dir)); }
+  if (!o_.archive_dir.empty()) { ORBIT_ASSIGN_OR_RETURN(archive_, OpenFolder(o_.archive_dir)); }
   return Status::OK();
 }
 

@@ -50,6 +50,9 @@ struct FileIngestOptions {
   pipeline::PipelineSpec pipeline;
   // Opens each table's storage from its path. Default (null): storage::OpenTableStorage.
   TableOpener open_table;
+  // Opens the landing and archive folders from their URIs (second argument unused).
+  // Default (null): storage::OpenTableStorage.
+  TableOpener open_folder;
   // Names the files in the tables' txns ("<app_id>:file:<name>:0"). Default "orbitlake".
   std::string app_id = "orbitlake";
   // How often the folders are listed. A file is read one interval after it stops
