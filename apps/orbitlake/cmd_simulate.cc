@@ -99,7 +99,7 @@ int RunSimulateCommand(const SimulateFlags& f) {
 
 void AddSimulateCommand(CLI::App& root, RunFn& run) {
   auto f = std::make_shared<SimulateFlags>();
-  CLI::App* group = root.add_subcommand("simulate", "Simulated data sources (simulate devices)");
+  CLI::App* group = root.add_subcommand("simulate", "Simulated data sources (simulate devices, simulate sensors)");
   group->require_subcommand(1);
   CLI::App* sub = group->add_subcommand("devices", kSimulateHelp);
   sub->add_option("--mqtt", f->mqtt_url, "MQTT broker, tcp://HOST:PORT")->capture_default_str();
@@ -122,6 +122,7 @@ void AddSimulateCommand(CLI::App& root, RunFn& run) {
       ->check(IntegerIn(1, 100'000'000));
   sub->add_option("--client-id", f->client_id, "MQTT client ids are ID-<device>")->capture_default_str();
   sub->callback([f, &run] { run = [f] { return RunSimulateCommand(*f); }; });
+  AddSimulateSensorsCommand(group, run);
 }
 
 }  // namespace orbitlake::cli

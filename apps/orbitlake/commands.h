@@ -104,7 +104,8 @@ void AddDemoCommand(CLI::App& root, RunFn& run);
 void AddReaderCommands(CLI::App& root, RunFn& run);
 void AddPipelineCommand(CLI::App& root, RunFn& run);  // pipeline check
 void AddBridgeCommand(CLI::App& root, RunFn& run);    // bridge mqtt
-void AddSimulateCommand(CLI::App& root, RunFn& run);  // simulate devices
+void AddSimulateCommand(CLI::App& root, RunFn& run);  // simulate devices, simulate sensors
+void AddSimulateSensorsCommand(CLI::App* simulate, RunFn& run);
 // optimize, vacuum, checkpoint
 void AddMaintenanceCommands(CLI::App& root, RunFn& run);
 
