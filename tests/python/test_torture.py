@@ -67,9 +67,13 @@ def test_crash_torture_on_s3_short(orbitlake_bin, brokers, s3_server, tmp_path):
     assert row.details["table_versions"] > 6, row.summary()
 
 
-def test_rebalance_torture_on_s3_short(orbitlake_bin, brokers, s3_server, tmp_path):
-    row = torture.run_rebalance(torture.Config(bin=orbitlake_bin, brokers=brokers, workdir=tmp_path, duration=20,
+def test_rebalance_torture_on_s3_with_a_delta_rs_writer_short(orbitlake_bin, brokers, s3_server, tmp_path):
+    # Three ingester slots of one group started and stopped at random while delta-rs
+    # appends to the same S3 table: every event once, every delta-rs append once, the
+    # log contiguous from version 0 (replay_log).
+    row = torture.run_rebalance(torture.Config(bin=orbitlake_bin, brokers=brokers, workdir=tmp_path, duration=25,
                                                rate=1000, table=s3_server.uri(f"torture/rb-{uuid.uuid4().hex[:8]}"),
-                                               s3_env=s3_server.env))
+                                               s3_env=s3_server.env, delta_rs_writer=True))
     check(row)
     assert row.details["membership_changes"]["start"] >= 3, row.summary()
+    assert row.details["delta_rs_appends"] >= 10, row.summary()

@@ -109,6 +109,11 @@ class Config:
     # to the ingesters' environment and to the checks (delta-rs, pyarrow's S3 client).
     table: Optional[str] = None
     s3_env: Optional[dict] = None
+    # rebalance: delta-rs also appends to the table all along (one row per commit, every
+    # `delta_rs_every` s, satellite DELTA_RS_SATELLITE), as a second writer committing
+    # with put-if-absent beside the ingesters.
+    delta_rs_writer: bool = False
+    delta_rs_every: float = 0.3
 
 
 @dataclasses.dataclass
@@ -439,8 +444,59 @@ class CrashChecker:
         return f"{dup} duplicated offsets after a crash" if dup else None
 
 
-def verify(row: Row, table: Table, brokers: str, topic: str, acked: Optional[int], log: Log) -> None:
-    """Fills produced / in_table / lost / duplicated and the problems of `row`."""
+DELTA_RS_SATELLITE = "delta-rs-writer"  # rows the delta-rs writer appends (never produced to Kafka)
+
+
+class DeltaRsWriter:
+    """Appends one row at a time to the table with delta-rs, from a thread, until stop():
+    a copy of the table's first row with satellite DELTA_RS_SATELLITE and sequence 0, 1,
+    ... Each append is one delta-rs commit (put-if-absent, retried by delta-rs on a lost
+    race); `written` holds the sequences whose append returned, `errors` the failures."""
+
+    def __init__(self, table: Table, every: float):
+        import threading
+        self.table, self.every = table, every
+        self.written: list = []
+        self.errors: list = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import pyarrow as pa
+        from deltalake import write_deltalake
+        template = None
+        seq = 0
+        while not self._stop.is_set():
+            try:
+                if template is None:
+                    template = self.table.delta().to_pyarrow_table().slice(0, 1)
+                    if template.num_rows == 0:
+                        template = None
+                        raise LookupError("no row yet")
+                row = template
+                for name, value in (("satellite", DELTA_RS_SATELLITE), ("sequence", seq)):
+                    i = row.schema.get_field_index(name)
+                    row = row.set_column(i, row.schema.field(i), pa.array([value], row.schema.field(i).type))
+                write_deltalake(self.table.location, row, mode="append", storage_options=self.table.storage_options)
+                self.written.append(seq)
+                seq += 1
+            except LookupError:
+                pass
+            except Exception as e:  # the table not there yet is the only expected case
+                if template is not None:
+                    self.errors.append(repr(e)[:300])
+            self._stop.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(60)
+
+
+def verify(row: Row, table: Table, brokers: str, topic: str, acked: Optional[int], log: Log,
+           delta_rs: Optional[DeltaRsWriter] = None) -> None:
+    """Fills produced / in_table / lost / duplicated and the problems of `row` (rows of the
+    delta-rs writer are checked on their own: each append there once)."""
     log("reading the topic back from Kafka")
     topic_rows = read_topic(brokers, topic)
     produced = collections.Counter((s, q) for s, q, _, _ in topic_rows)
@@ -460,6 +516,15 @@ def verify(row: Row, table: Table, brokers: str, topic: str, acked: Optional[int
 
     log("reading the table with deltalake")
     rows = table_pairs(table)
+    if delta_rs is not None:
+        theirs = sorted(q for s, q, _, _ in rows if s == DELTA_RS_SATELLITE)
+        rows = [r for r in rows if r[0] != DELTA_RS_SATELLITE]
+        if theirs != sorted(delta_rs.written):
+            row.problems.append(f"delta-rs appended {len(delta_rs.written)} rows, the table holds {len(theirs)} of "
+                                f"them ({len(theirs) - len(set(theirs))} repeated)")
+        if delta_rs.errors:
+            row.problems.append(f"{len(delta_rs.errors)} delta-rs appends failed, e.g. {delta_rs.errors[0]}")
+        row.details["delta_rs_appends"] = len(delta_rs.written)
     row.in_table = len(rows)
     got = collections.Counter((s, q) for s, q, _, _ in rows)
     row.lost = sum(1 for k in produced if k not in got)
@@ -576,6 +641,7 @@ class Run:
         self.producer: Optional[Proc] = None
         self.started = time.monotonic()
         self.ingesters: list = []
+        self.delta_rs: Optional[DeltaRsWriter] = None
 
     def __enter__(self):
         self.log(f"{self.row.fault}: seed {self.seed}, work folder {self.work}")
@@ -590,6 +656,8 @@ class Run:
 
     def __exit__(self, *exc):
         # Nothing outlives the run, also when it ends with an exception.
+        if self.delta_rs is not None:
+            self.delta_rs.stop()
         for p in [self.producer, *self.ingesters]:
             if p is not None and p.running():
                 p.signal(signal.SIGKILL)
@@ -665,7 +733,7 @@ class Run:
             self.log(f"final ingest caught up: {p.rows_committed()} rows committed")
 
     def finish(self, acked: Optional[int]) -> Row:
-        verify(self.row, self.table, self.brokers, self.topic, acked, self.log)
+        verify(self.row, self.table, self.brokers, self.topic, acked, self.log, self.delta_rs)
         self.row.seconds = time.monotonic() - self.started
         self.log(self.row.summary())
         return self.row
@@ -810,6 +878,8 @@ def run_rebalance(cfg: Config, slots: int = 3) -> Row:
             procs[i] = None
             stopping[i] = None
 
+        if cfg.delta_rs_writer:
+            run.delta_rs = DeltaRsWriter(run.table, cfg.delta_rs_every)
         last_status = 0.0
         while time.monotonic() < end:
             now = time.monotonic()
@@ -880,6 +950,9 @@ def run_rebalance(cfg: Config, slots: int = 3) -> Row:
                     p.wait(30)
                     continue
                 reap(i)
+        if run.delta_rs is not None:
+            run.delta_rs.stop()
+            log(f"delta-rs writer stopped: {len(run.delta_rs.written)} appends, {len(run.delta_rs.errors)} failed")
         run.row.injections = counts["start"] + counts["sigterm"] + counts["sigkill"]
         run.row.details["membership_changes"] = dict(counts)
         if counts["clean stops after committing"] == 0:
@@ -1110,6 +1183,8 @@ def main(argv=None) -> int:
                                 "(default: %(default)s; an outage also includes the broker's start-up)")
         if mode == "rebalance":
             s.add_argument("--duration", type=float, default=Config.duration, help="seconds (default: %(default)s)")
+            s.add_argument("--delta-rs-writer", action="store_true",
+                           help="delta-rs appends to the table all along too (a second writer)")
     t = sub.add_parser("table", help="render --report files as the README's markdown table")
     t.add_argument("reports", nargs="+", type=pathlib.Path)
     a = ap.parse_args(argv)
@@ -1122,6 +1197,7 @@ def main(argv=None) -> int:
         cfg.table = a.table
         if a.table.startswith("s3://"):
             cfg.s3_env = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+    cfg.delta_rs_writer = getattr(a, "delta_rs_writer", False)
     for name in ("kills", "restarts", "duration", "down"):
         if hasattr(a, name):
             setattr(cfg, name, tuple(getattr(a, name)) if name == "down" else getattr(a, name))
