@@ -37,6 +37,12 @@ Usage (from the repository root, with the project venv):
   .venv/bin/python tests/torture/torture.py rebalance --duration 300
   .venv/bin/python tests/torture/torture.py pipeline-crash --kills 50
   .venv/bin/python tests/torture/torture.py table crash.json broker.json rebalance.json
+
+On S3 (crash, broker-restart, rebalance): `--table s3://lake/some/prefix` with the server's
+AWS_* variables in the environment (e.g. `scripts/s3 start --port auto; eval "$(scripts/s3
+env)"`); the ingesters get them, the checks read the log and the data files through
+pyarrow's S3 client and delta-rs with storage_options. `rebalance --delta-rs-writer` adds
+delta-rs appending to the same table all along (each append must land once).
 """
 from __future__ import annotations
 
