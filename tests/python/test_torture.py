@@ -10,6 +10,7 @@ data file added once, and no process may have exited on its own.
 import os
 import pathlib
 import sys
+import uuid
 
 ROOT = pathlib.Path(os.environ.get("ORBITLAKE_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(ROOT / "tests" / "torture"))
@@ -53,3 +54,26 @@ def test_pipeline_crash_torture_short(orbitlake_bin, brokers, tmp_path):
     tables = row.details["tables"]
     for name in ["alpha", "beta", "gamma", "gamma-quarantine", "events-quarantine"]:
         assert tables[name]["expected"] > 0 and tables[name]["rows"] == tables[name]["expected"], tables
+
+
+# The same runs on an S3 table (the SeaweedFS server of the test run): SIGKILLs at the
+# storage points of a commit made of conditional PUTs, and a group rebalancing on S3.
+def test_crash_torture_on_s3_short(orbitlake_bin, brokers, s3_server, tmp_path):
+    row = torture.run_crash(torture.Config(bin=orbitlake_bin, brokers=brokers, workdir=tmp_path, kills=6,
+                                           table=s3_server.uri(f"torture/crash-{uuid.uuid4().hex[:8]}"),
+                                           s3_env=s3_server.env))
+    check(row)
+    assert row.injections == 6, row.summary()
+    assert row.details["table_versions"] > 6, row.summary()
+
+
+def test_rebalance_torture_on_s3_with_a_delta_rs_writer_short(orbitlake_bin, brokers, s3_server, tmp_path):
+    # Three ingester slots of one group started and stopped at random while delta-rs
+    # appends to the same S3 table: every event once, every delta-rs append once, the
+    # log contiguous from version 0 (replay_log).
+    row = torture.run_rebalance(torture.Config(bin=orbitlake_bin, brokers=brokers, workdir=tmp_path, duration=25,
+                                               rate=1000, table=s3_server.uri(f"torture/rb-{uuid.uuid4().hex[:8]}"),
+                                               s3_env=s3_server.env, delta_rs_writer=True))
+    check(row)
+    assert row.details["membership_changes"]["start"] >= 3, row.summary()
+    assert row.details["delta_rs_appends"] >= 10, row.summary()

@@ -37,6 +37,12 @@ Usage (from the repository root, with the project venv):
   .venv/bin/python tests/torture/torture.py rebalance --duration 300
   .venv/bin/python tests/torture/torture.py pipeline-crash --kills 50
   .venv/bin/python tests/torture/torture.py table crash.json broker.json rebalance.json
+
+On S3 (crash, broker-restart, rebalance): `--table s3://lake/some/prefix` with the server's
+AWS_* variables in the environment (e.g. `scripts/s3 start --port auto; eval "$(scripts/s3
+env)"`); the ingesters get them, the checks read the log and the data files through
+pyarrow's S3 client and delta-rs with storage_options. `rebalance --delta-rs-writer` adds
+delta-rs appending to the same table all along (each append must land once).
 """
 from __future__ import annotations
 
@@ -104,6 +110,16 @@ class Config:
     interval: str = "200ms"
     produce_args: tuple = ()          # extra arguments for `orbitlake produce`
     quiet: bool = False
+    # The table (crash, broker-restart, rebalance): None = <workdir>/table; or a location
+    # such as s3://lake/torture/t, then `s3_env` holds the server's AWS_* settings, given
+    # to the ingesters' environment and to the checks (delta-rs, pyarrow's S3 client).
+    table: Optional[str] = None
+    s3_env: Optional[dict] = None
+    # rebalance: delta-rs also appends to the table all along (one row per commit, every
+    # `delta_rs_every` s, satellite DELTA_RS_SATELLITE), as a second writer committing
+    # with put-if-absent beside the ingesters.
+    delta_rs_writer: bool = False
+    delta_rs_every: float = 0.3
 
 
 @dataclasses.dataclass
@@ -135,13 +151,13 @@ class Row:
 class Proc:
     """A child process whose output goes to files (pipes would fill up and block it)."""
 
-    def __init__(self, name: str, args: list, logdir: pathlib.Path):
+    def __init__(self, name: str, args: list, logdir: pathlib.Path, env: Optional[dict] = None):
         self.name = name
         self.args = args
         self.out_path = logdir / f"{name}.out"
         self.err_path = logdir / f"{name}.err"
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
-            self.p = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+            self.p = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         self.started = time.monotonic()
         self.signalled: Optional[int] = None
 
@@ -287,7 +303,69 @@ def wait_for_topic(brokers: str, topic: str, timeout: float = 60) -> None:
 # ---------------------------------------------------------------------------------------
 # Table checks
 
-def replay_log(table: pathlib.Path) -> dict:
+class Table:
+    """Where the checks read a table: a local folder, or s3://bucket/prefix on the server
+    `s3_env` (AWS_* settings) describes. The log and the data files are read through
+    pyarrow's filesystem for either, delta-rs with the matching storage_options
+    (conditional_put=etag: delta-rs commits with If-None-Match like orbitlake)."""
+
+    def __init__(self, location, s3_env: Optional[dict] = None):
+        from pyarrow import fs as pafs
+        self.location = str(location)
+        self.env = None  # the ingesters' environment (None: inherit)
+        if self.location.startswith("s3://"):
+            from urllib.parse import urlparse
+            if not s3_env:
+                raise SystemExit(f"{self.location}: an S3 table needs the server's AWS_* settings (s3_env)")
+            endpoint = urlparse(s3_env["AWS_ENDPOINT_URL"])
+            self.fs = pafs.S3FileSystem(access_key=s3_env["AWS_ACCESS_KEY_ID"],
+                                        secret_key=s3_env["AWS_SECRET_ACCESS_KEY"],
+                                        region=s3_env.get("AWS_REGION", "us-east-1"),
+                                        endpoint_override=endpoint.netloc, scheme=endpoint.scheme)
+            self.root = self.location.removeprefix("s3://").rstrip("/")
+            self.storage_options = {**s3_env, "conditional_put": "etag"}
+            self.env = {**os.environ, **s3_env}
+        else:
+            self.fs = pafs.LocalFileSystem()
+            self.root = str(pathlib.Path(self.location).absolute())
+            self.storage_options = None
+
+    def __str__(self) -> str:
+        return self.location
+
+    def delta(self):
+        from deltalake import DeltaTable
+        return DeltaTable(self.location, storage_options=self.storage_options)
+
+    def log_names(self) -> list:
+        from pyarrow import fs as pafs
+        infos = self.fs.get_file_info(pafs.FileSelector(f"{self.root}/_delta_log", allow_not_found=True))
+        return [i.base_name for i in infos if i.type == pafs.FileType.File]
+
+    def read_text(self, rel: str) -> str:
+        with self.fs.open_input_stream(f"{self.root}/{rel}") as f:
+            return f.read().decode()
+
+    def read_parquet(self, rel_or_uri: str, columns: list):
+        import pyarrow.parquet as pq
+        # delta-rs's file_uris(): "s3://bucket/key", "file:///abs" or a plain absolute path.
+        if "://" in rel_or_uri:
+            path = rel_or_uri.split("://", 1)[1]
+        elif rel_or_uri.startswith("/"):
+            path = rel_or_uri
+        else:
+            path = f"{self.root}/{rel_or_uri}"
+        return pq.read_table(path, columns=columns, filesystem=self.fs)
+
+    def data_files(self) -> set:
+        """Every .parquet outside _delta_log, relative to the table's root."""
+        from pyarrow import fs as pafs
+        infos = self.fs.get_file_info(pafs.FileSelector(self.root, recursive=True, allow_not_found=True))
+        rels = (i.path[len(self.root) + 1:] for i in infos if i.type == pafs.FileType.File)
+        return {r for r in rels if r.endswith(".parquet") and not r.startswith("_delta_log/")}
+
+
+def replay_log(table: Table) -> dict:
     """Replays _delta_log by hand (independent of orbitlake and of delta-rs).
 
     Returns the live add paths and the problems found: a data file added twice (in
@@ -295,37 +373,35 @@ def replay_log(table: pathlib.Path) -> dict:
     its version, a live file missing on disk. Orphans (files no commit names) are counted,
     not faulted: a crash between writing data files and committing leaves them.
     """
-    import pyarrow.parquet as pq
-    log_dir = table / "_delta_log"
+    names = table.log_names()
     problems = []
-    commits = sorted(int(p.name.split(".")[0]) for p in log_dir.glob("*.json"))
+    commits = sorted(int(n.split(".")[0]) for n in names if n.endswith(".json"))
     if not commits:
-        return {"problems": [f"{log_dir}: no commits"], "live": set(), "versions": 0, "orphans": 0}
+        return {"problems": [f"{table}/_delta_log: no commits"], "live": set(), "versions": 0, "orphans": 0}
     if commits != list(range(commits[0], commits[-1] + 1)) or commits[0] != 0:
         problems.append(f"commit versions not contiguous from 0: {commits[:3]}...{commits[-3:]}")
     added_at = {}      # path -> version it was added
     live_at = {}       # version -> live set after it (only kept for checkpoint versions)
-    checkpoints = sorted(int(p.name.split(".")[0]) for p in log_dir.glob("*.checkpoint.parquet"))
+    checkpoints = sorted(int(n.split(".")[0]) for n in names if n.endswith(".checkpoint.parquet"))
     live = set()
     for v in commits:
-        with open(log_dir / f"{v:020d}.json") as f:
-            for line in f:
-                line = line.strip()
-                if not line:
-                    continue
-                action = json.loads(line)
-                if "add" in action:
-                    path = action["add"]["path"]
-                    if path in added_at:
-                        problems.append(f"data file {path} added twice: versions {added_at[path]} and {v}")
-                    added_at[path] = v
-                    live.add(path)
-                elif "remove" in action:
-                    live.discard(action["remove"]["path"])
+        for line in table.read_text(f"_delta_log/{v:020d}.json").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            action = json.loads(line)
+            if "add" in action:
+                path = action["add"]["path"]
+                if path in added_at:
+                    problems.append(f"data file {path} added twice: versions {added_at[path]} and {v}")
+                added_at[path] = v
+                live.add(path)
+            elif "remove" in action:
+                live.discard(action["remove"]["path"])
         if v in checkpoints:
             live_at[v] = set(live)
     for v in checkpoints:
-        t = pq.read_table(log_dir / f"{v:020d}.checkpoint.parquet", columns=["add"]).column("add").to_pylist()
+        t = table.read_parquet(f"_delta_log/{v:020d}.checkpoint.parquet", ["add"]).column("add").to_pylist()
         paths = [a["path"] for a in t if a is not None]
         if len(paths) != len(set(paths)):
             problems.append(f"checkpoint {v}: {len(paths) - len(set(paths))} data file(s) listed twice")
@@ -333,7 +409,7 @@ def replay_log(table: pathlib.Path) -> dict:
             problems.append(f"checkpoint {v} disagrees with commits 0..{v}: "
                             f"{len(set(paths) - live_at[v])} extra, {len(live_at[v] - set(paths))} missing")
     from urllib.parse import unquote
-    on_disk = {str(p.relative_to(table)) for p in table.rglob("*.parquet") if "_delta_log" not in p.parts}
+    on_disk = table.data_files()
     live_plain = {unquote(p) for p in live}
     missing = live_plain - on_disk
     if missing:
@@ -342,9 +418,8 @@ def replay_log(table: pathlib.Path) -> dict:
             "checkpoints": len(checkpoints), "orphans": len(on_disk - live_plain)}
 
 
-def table_pairs(table: pathlib.Path, columns=("satellite", "sequence", "kafka_partition", "kafka_offset")) -> list:
-    from deltalake import DeltaTable
-    t = DeltaTable(str(table)).to_pyarrow_table(columns=list(columns))
+def table_pairs(table: Table, columns=("satellite", "sequence", "kafka_partition", "kafka_offset")) -> list:
+    t = table.delta().to_pyarrow_table(columns=list(columns))
     return list(zip(*(t.column(c).to_pylist() for c in columns)))
 
 
@@ -355,20 +430,18 @@ class CrashChecker:
     whole table after every kill would take longer than the torture itself).
     """
 
-    def __init__(self, table: pathlib.Path):
+    def __init__(self, table: Table):
         self.table = table
         self.seen: dict = {}  # file uri -> [(partition, offset)]
 
     def __call__(self) -> Optional[str]:
-        import pyarrow.parquet as pq
-        from deltalake import DeltaTable
-        if not (self.table / "_delta_log").exists():
+        if not self.table.log_names():
             return None
         try:
-            uris = DeltaTable(str(self.table)).file_uris()
+            uris = self.table.delta().file_uris()
             for uri in uris:
                 if uri not in self.seen:
-                    t = pq.read_table(uri.removeprefix("file://"), columns=["kafka_partition", "kafka_offset"])
+                    t = self.table.read_parquet(uri, ["kafka_partition", "kafka_offset"])
                     self.seen[uri] = list(zip(t.column(0).to_pylist(), t.column(1).to_pylist()))
         except Exception as e:  # a table that does not read is a failure too
             return f"table does not read after a crash: {e}"
@@ -377,9 +450,59 @@ class CrashChecker:
         return f"{dup} duplicated offsets after a crash" if dup else None
 
 
-def verify(row: Row, table: pathlib.Path, brokers: str, topic: str, acked: Optional[int], log: Log) -> None:
-    """Fills produced / in_table / lost / duplicated and the problems of `row`."""
-    from deltalake import DeltaTable
+DELTA_RS_SATELLITE = "delta-rs-writer"  # rows the delta-rs writer appends (never produced to Kafka)
+
+
+class DeltaRsWriter:
+    """Appends one row at a time to the table with delta-rs, from a thread, until stop():
+    a copy of the table's first row with satellite DELTA_RS_SATELLITE and sequence 0, 1,
+    ... Each append is one delta-rs commit (put-if-absent, retried by delta-rs on a lost
+    race); `written` holds the sequences whose append returned, `errors` the failures."""
+
+    def __init__(self, table: Table, every: float):
+        import threading
+        self.table, self.every = table, every
+        self.written: list = []
+        self.errors: list = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import pyarrow as pa
+        from deltalake import write_deltalake
+        template = None
+        seq = 0
+        while not self._stop.is_set():
+            try:
+                if template is None:
+                    template = self.table.delta().to_pyarrow_table().slice(0, 1)
+                    if template.num_rows == 0:
+                        template = None
+                        raise LookupError("no row yet")
+                row = template
+                for name, value in (("satellite", DELTA_RS_SATELLITE), ("sequence", seq)):
+                    i = row.schema.get_field_index(name)
+                    row = row.set_column(i, row.schema.field(i), pa.array([value], row.schema.field(i).type))
+                write_deltalake(self.table.location, row, mode="append", storage_options=self.table.storage_options)
+                self.written.append(seq)
+                seq += 1
+            except LookupError:
+                pass
+            except Exception as e:  # the table not there yet is the only expected case
+                if template is not None:
+                    self.errors.append(repr(e)[:300])
+            self._stop.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(60)
+
+
+def verify(row: Row, table: Table, brokers: str, topic: str, acked: Optional[int], log: Log,
+           delta_rs: Optional[DeltaRsWriter] = None) -> None:
+    """Fills produced / in_table / lost / duplicated and the problems of `row` (rows of the
+    delta-rs writer are checked on their own: each append there once)."""
     log("reading the topic back from Kafka")
     topic_rows = read_topic(brokers, topic)
     produced = collections.Counter((s, q) for s, q, _, _ in topic_rows)
@@ -399,6 +522,15 @@ def verify(row: Row, table: pathlib.Path, brokers: str, topic: str, acked: Optio
 
     log("reading the table with deltalake")
     rows = table_pairs(table)
+    if delta_rs is not None:
+        theirs = sorted(q for s, q, _, _ in rows if s == DELTA_RS_SATELLITE)
+        rows = [r for r in rows if r[0] != DELTA_RS_SATELLITE]
+        if theirs != sorted(delta_rs.written):
+            row.problems.append(f"delta-rs appended {len(delta_rs.written)} rows, the table holds {len(theirs)} of "
+                                f"them ({len(theirs) - len(set(theirs))} repeated)")
+        if delta_rs.errors:
+            row.problems.append(f"{len(delta_rs.errors)} delta-rs appends failed, e.g. {delta_rs.errors[0]}")
+        row.details["delta_rs_appends"] = len(delta_rs.written)
     row.in_table = len(rows)
     got = collections.Counter((s, q) for s, q, _, _ in rows)
     row.lost = sum(1 for k in produced if k not in got)
@@ -420,7 +552,7 @@ def verify(row: Row, table: pathlib.Path, brokers: str, topic: str, acked: Optio
     log("replaying the Delta log")
     replay = replay_log(table)
     row.problems.extend(replay["problems"])
-    dt = DeltaTable(str(table))
+    dt = table.delta()
     import pyarrow as pa
     adds = pa.table(dt.get_add_actions(flatten=True)).column("path").to_pylist()
     if len(adds) != len(set(adds)):
@@ -432,11 +564,10 @@ def verify(row: Row, table: pathlib.Path, brokers: str, topic: str, acked: Optio
                        live_files=len(adds), orphan_files=replay["orphans"])
 
 
-def committed_total(table: pathlib.Path, topic: str, partitions, app: str = "orbitlake") -> int:
+def committed_total(table: Table, topic: str, partitions, app: str = "orbitlake") -> int:
     """Messages the table's txn versions cover (sum of version + 1 over the partitions)."""
-    from deltalake import DeltaTable
     try:
-        dt = DeltaTable(str(table))
+        dt = table.delta()
     except Exception:  # not created yet
         return 0
     total = 0
@@ -446,7 +577,7 @@ def committed_total(table: pathlib.Path, topic: str, partitions, app: str = "orb
     return total
 
 
-def wait_recovered(table: pathlib.Path, brokers: str, topic: str, timeout: float, min_new: int) -> Optional[float]:
+def wait_recovered(table: Table, brokers: str, topic: str, timeout: float, min_new: int) -> Optional[float]:
     """After a broker restart: seconds until the producer delivered `min_new` more events
     and the ingester committed everything the topic held at the restart; None if not
     within `timeout`."""
@@ -466,20 +597,18 @@ def wait_recovered(table: pathlib.Path, brokers: str, topic: str, timeout: float
     return None
 
 
-def commit_count(table: pathlib.Path) -> int:
+def commit_count(table: Table) -> int:
     """Commit files in the table's log (0 before the table exists)."""
-    log_dir = table / "_delta_log"
-    return sum(1 for _ in log_dir.glob("*.json")) if log_dir.is_dir() else 0
+    return sum(1 for n in table.log_names() if n.endswith(".json"))
 
 
-def wait_caught_up(table: pathlib.Path, brokers: str, topic: str, timeout: float, app: str = "orbitlake") -> bool:
+def wait_caught_up(table: Table, brokers: str, topic: str, timeout: float, app: str = "orbitlake") -> bool:
     """Until the table's txn versions reach the topic's end offsets."""
-    from deltalake import DeltaTable
     hw = high_watermarks(brokers, topic)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            dt = DeltaTable(str(table))
+            dt = table.delta()
             if all(h == 0 or (dt.transaction_version(f"{app}:{topic}:{p}") or -1) >= h - 1 for p, h in hw.items()):
                 return True
         except Exception:  # table not there yet
@@ -510,7 +639,7 @@ class Run:
             self.work.mkdir(parents=True, exist_ok=True)
         self.logs = self.work / "logs"
         self.logs.mkdir(exist_ok=True)
-        self.table = self.work / "table"
+        self.table = Table(cfg.table or self.work / "table", cfg.s3_env)
         self.topic = f"torture-{fault}-{self.seed:x}-{int(time.time())}"
         self.group = f"{self.topic}-g"
         self.broker: Optional[Broker] = None
@@ -518,6 +647,7 @@ class Run:
         self.producer: Optional[Proc] = None
         self.started = time.monotonic()
         self.ingesters: list = []
+        self.delta_rs: Optional[DeltaRsWriter] = None
 
     def __enter__(self):
         self.log(f"{self.row.fault}: seed {self.seed}, work folder {self.work}")
@@ -532,6 +662,8 @@ class Run:
 
     def __exit__(self, *exc):
         # Nothing outlives the run, also when it ends with an exception.
+        if self.delta_rs is not None:
+            self.delta_rs.stop()
         for p in [self.producer, *self.ingesters]:
             if p is not None and p.running():
                 p.signal(signal.SIGKILL)
@@ -589,7 +721,7 @@ class Run:
                 "--metrics-addr", "", "-q", *FAST_REBALANCE, *extra]
 
     def start_ingester(self, *extra: str) -> Proc:
-        p = Proc(f"ingest-{len(self.ingesters) + 1:03d}", self.ingest_args(*extra), self.logs)
+        p = Proc(f"ingest-{len(self.ingesters) + 1:03d}", self.ingest_args(*extra), self.logs, env=self.table.env)
         self.ingesters.append(p)
         return p
 
@@ -607,7 +739,7 @@ class Run:
             self.log(f"final ingest caught up: {p.rows_committed()} rows committed")
 
     def finish(self, acked: Optional[int]) -> Row:
-        verify(self.row, self.table, self.brokers, self.topic, acked, self.log)
+        verify(self.row, self.table, self.brokers, self.topic, acked, self.log, self.delta_rs)
         self.row.seconds = time.monotonic() - self.started
         self.log(self.row.summary())
         return self.row
@@ -676,7 +808,7 @@ def run_broker_restart(cfg: Config) -> Row:
         run.start_producer()
         ing = run.start_ingester()
         wait_deadline = time.monotonic() + 60
-        while not (run.table / "_delta_log").exists() and time.monotonic() < wait_deadline:
+        while not run.table.log_names() and time.monotonic() < wait_deadline:
             time.sleep(0.5)
         downs, recovered = [], []
         for k in range(1, cfg.restarts + 1):
@@ -752,6 +884,8 @@ def run_rebalance(cfg: Config, slots: int = 3) -> Row:
             procs[i] = None
             stopping[i] = None
 
+        if cfg.delta_rs_writer:
+            run.delta_rs = DeltaRsWriter(run.table, cfg.delta_rs_every)
         last_status = 0.0
         while time.monotonic() < end:
             now = time.monotonic()
@@ -822,6 +956,9 @@ def run_rebalance(cfg: Config, slots: int = 3) -> Row:
                     p.wait(30)
                     continue
                 reap(i)
+        if run.delta_rs is not None:
+            run.delta_rs.stop()
+            log(f"delta-rs writer stopped: {len(run.delta_rs.written)} appends, {len(run.delta_rs.errors)} failed")
         run.row.injections = counts["start"] + counts["sigterm"] + counts["sigkill"]
         run.row.details["membership_changes"] = dict(counts)
         if counts["clean stops after committing"] == 0:
@@ -1003,7 +1140,7 @@ def run_pipeline_crash(cfg: Config) -> Row:
             run.row.duplicated += dup
             per_table[name] = {"expected": len(expected), "rows": len(got), "lost": lost, "duplicated": dup}
             if (path / "_delta_log").is_dir():  # every data file added once, checkpoints agree
-                run.row.problems += [f"{name}: {p}" for p in replay_log(path)["problems"]]
+                run.row.problems += [f"{name}: {p}" for p in replay_log(Table(path))["problems"]]
         run.row.details["tables"] = per_table
         run.row.seconds = time.monotonic() - run.started
         log(run.row.summary())
@@ -1040,6 +1177,9 @@ def main(argv=None) -> int:
                        help="extra argument for orbitlake produce, repeatable (e.g. --produce-arg=-X "
                             "--produce-arg=linger.ms=50)")
         s.add_argument("--report", type=pathlib.Path, help="write the result row as JSON here")
+        if mode in ("crash", "broker-restart", "rebalance"):
+            s.add_argument("--table", help="table location (default: <workdir>/table); s3://bucket/prefix takes the "
+                                           "server from the AWS_* variables, e.g. eval \"$(scripts/s3 env)\"")
         if mode in ("crash", "pipeline-crash"):
             s.add_argument("--kills", type=int, default=Config.kills, help="SIGKILLs (default: %(default)s)")
         if mode == "broker-restart":
@@ -1049,6 +1189,8 @@ def main(argv=None) -> int:
                                 "(default: %(default)s; an outage also includes the broker's start-up)")
         if mode == "rebalance":
             s.add_argument("--duration", type=float, default=Config.duration, help="seconds (default: %(default)s)")
+            s.add_argument("--delta-rs-writer", action="store_true",
+                           help="delta-rs appends to the table all along too (a second writer)")
     t = sub.add_parser("table", help="render --report files as the README's markdown table")
     t.add_argument("reports", nargs="+", type=pathlib.Path)
     a = ap.parse_args(argv)
@@ -1057,6 +1199,11 @@ def main(argv=None) -> int:
         return 0
     cfg = Config(bin=a.bin, brokers=a.brokers, workdir=a.workdir, seed=a.seed, rate=a.rate, max_rows=a.max_rows,
                  interval=a.interval, produce_args=tuple(a.produce_arg))
+    if getattr(a, "table", None):
+        cfg.table = a.table
+        if a.table.startswith("s3://"):
+            cfg.s3_env = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+    cfg.delta_rs_writer = getattr(a, "delta_rs_writer", False)
     for name in ("kills", "restarts", "duration", "down"):
         if hasattr(a, name):
             setattr(cfg, name, tuple(getattr(a, name)) if name == "down" else getattr(a, name))
