@@ -23,6 +23,7 @@ constexpr std::chrono::hours kIngestMaxDuration{24};  // ParseDuration's own lim
 constexpr int64_t kMaxBatchRows = 100'000'000;     // ~3 GB of Parquet: beyond that memory is the limit
 constexpr int64_t kMinBatchBytes = int64_t{1} << 20;  // 1 MiB: below it every row group closes a batch
 constexpr int64_t kMaxBatchBytes = int64_t{64} << 30;
+constexpr int64_t kMaxOptimizeEvery = 1'000'000;
 
 struct IngestFlags {
   KafkaFlags kafka;
@@ -177,6 +178,10 @@ int RunIngestCommand(IngestFlags& f) {
     }
     if (s.duplicates > 0) fmt::print("         {} duplicate rows dropped by dedup keys\n", s.duplicates);
   }
+  if (o.optimize_every > 0) {
+    fmt::print("         background optimize: {} OPTIMIZE commits compacted {} small files\n", s.optimize_commits,
+               s.optimized_files);
+  }
   if (s.missed > 0 || s.resets > 0) {
     fmt::print("         {} offsets deleted by Kafka before they were ingested, {} partitions reset\n", s.missed,
                s.resets);
@@ -250,6 +255,13 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "Where partitions the table has never seen start: earliest or latest")
       ->capture_default_str()
       ->check(CLI::IsMember({"earliest", "latest"}));
+  sub->add_option("--optimize-every", f->options.optimize_every,
+                  "Every N commits to a table, compact the partitions this ingester wrote to (OPTIMIZE, on a "
+                  "background thread: ingestion never waits for it, and it cannot conflict with the appends). "
+                  "Target file size: the table's delta.targetFileSize, else 100 MiB. 0 = off; "
+                  "'orbitlake optimize' does the same by hand")
+      ->capture_default_str()
+      ->check(IntegerIn(0, kMaxOptimizeEvery));
   sub->add_flag("--until-caught-up", f->options.until_caught_up,
                 "Stop once every partition reached the end offsets seen at start (one-shot backfill)");
   sub->add_option("--metrics-addr", f->metrics_addr,

@@ -187,6 +187,10 @@ Result<OptimizePlan> PlanOptimize(const delta::Snapshot& snapshot, const Optimiz
     ++plan.live_files;
     plan.live_bytes += add.size;
     if (add.size >= plan.target_size || !filter.Matches(add.partition_values)) continue;
+    if (options.partitions && std::find(options.partitions->begin(), options.partitions->end(),
+                                        add.partition_values) == options.partitions->end()) {
+      continue;
+    }
     candidates[add.partition_values].push_back(&add);
     ++plan.considered_files;
   }

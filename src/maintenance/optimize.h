@@ -64,6 +64,9 @@ struct OptimizeOptions {
   // Only partitions whose values match this filter (delta::PartitionFilter syntax, e.g.
   // "date >= '2026-11-01'"). Default "": every partition.
   std::string where;
+  // Only partitions with exactly these values, in addition to `where` (the background
+  // optimizer's: the partitions an ingester wrote to). Default nullopt: no such limit.
+  std::optional<std::vector<delta::PartitionValues>> partitions;
   // Sort the rows of every rewritten file by this (non-partition) column, so readers
   // skip row groups and files by min/max statistics on it. Default nullopt: rows keep
   // the order of the files they came from.

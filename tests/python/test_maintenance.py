@@ -8,6 +8,7 @@ retries at the next version); a delta-rs DELETE that removes one of optimize's f
 makes it give up, changing nothing and leaving no file behind.
 """
 import json
+import re
 import os
 import pathlib
 import subprocess
@@ -194,3 +195,28 @@ def test_where_target_size_and_bad_input(orbitlake_bin, tmp_path):
     missing = run([orbitlake_bin, "vacuum", str(tmp_path / "none")], check=False)
     assert missing.returncode == 1 and "is not a Delta table" in missing.stderr
     assert DeltaTable(str(table)).version() == dt.version()
+
+
+def test_ingest_optimize_every_compacts_in_the_background(orbitlake_bin, brokers, unique, tmp_path):
+    """--optimize-every: the ingester compacts what it wrote while it goes on committing."""
+    topic, group, table = unique("optev"), unique("g"), tmp_path / "raw"
+    produce_samples(orbitlake_bin, brokers, topic, tmp_path / "s", sats=4, rows=1_500)
+    out = ingest(orbitlake_bin, brokers, topic, table, group, "--max-rows", "250", "--optimize-every", "4")
+    m = re.search(r"(\d+) rows committed to .* in (\d+) commits .*, (\d+) files", out.stdout)
+    assert m and int(m.group(1)) == 6_000, out.stdout
+    commits, files_written = int(m.group(2)), int(m.group(3))
+    assert commits >= 16, out.stdout
+    t = assert_exactly_the_topic(table, brokers, topic)
+    assert t.num_rows == 6_000
+    hist = DeltaTable(str(table)).history()
+    optimizes = [h for h in hist if h["operation"] == "OPTIMIZE"]
+    assert optimizes, [h["operation"] for h in hist]
+    m = re.search(r"background optimize: (\d+) OPTIMIZE commits compacted (\d+) small files", out.stdout)
+    assert m and int(m.group(1)) == len(optimizes), out.stdout
+    removed = sum(int(h["operationMetrics"]["numFilesRemoved"]) for h in optimizes)
+    assert int(m.group(2)) == removed
+    live = len(live_files(table))
+    assert live < files_written and live == files_written - removed + sum(
+        int(h["operationMetrics"]["numFilesAdded"]) for h in optimizes)
+    # Every compaction has dataChange=false: a streaming reader sees each row once.
+    assert sorted_table(table, ["kafka_partition", "kafka_offset"]).num_rows == 6_000
