@@ -71,7 +71,7 @@ Result<TableState> Replay(storage::Storage& storage, const LogListing& listing, 
   int64_t target = version.value_or(latest);
   if (target > latest || target < 0) {
     return Status::InvalidArgument("table " + storage.Describe("") + " has no version " + std::to_string(target) +
-                                   " (versions 0 to " + std::to_string(latest) + ")");
+                                   " (latest " + std::to_string(latest) + ")");
   }
   // Time travel before the oldest checkpoint needs commit 0 and every commit after it;
   // once a log cleanup deleted them, that version cannot be rebuilt.

@@ -2,6 +2,12 @@
 
 #include <cassert>
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace orbitlake::maintenance {
 
 BackgroundOptimizer::BackgroundOptimizer(BackgroundOptimizeOptions options) : options_(std::move(options)) {
@@ -50,11 +56,18 @@ Result<OptimizeResult> BackgroundOptimizer::RunOnce(TableState& state,
   }
   OptimizeOptions o = options_.optimize;
   o.partitions = std::move(partitions);
+  o.tiered = true;  // every few commits: rewrite a compacted file only once the new ones add up to it
   o.cancelled = [this] { return cancel_.load(); };
   return Optimize(*state.table, o);
 }
 
 void BackgroundOptimizer::Loop() {
+#if defined(__linux__)
+  // Linux applies a thread id's nice value to that thread alone (and to the threads it
+  // starts). Best effort: compaction can wait.
+  constexpr int kBackgroundNice = 10;
+  if (options_.low_priority) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kBackgroundNice);
+#endif
   std::unique_lock lock(mu_);
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || !due_.empty(); });

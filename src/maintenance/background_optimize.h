@@ -56,13 +56,21 @@ struct BackgroundOptimizeOptions {
   // compacted file is rewritten again with the new small files until it reaches the
   // target size). Required: > 0.
   int64_t every_commits = 0;
-  // How each compaction runs (target size, --sort-by, Parquet layout). `partitions` and
-  // `cancelled` are set by the optimizer; `where` further limits the partitions.
+  // How each compaction runs (target size, --sort-by, Parquet layout). `partitions`,
+  // `cancelled` and `tiered` (on: see OptimizeOptions) are set by the optimizer; `where`
+  // further limits the partitions.
   // Default: OptimizeOptions{}.
   OptimizeOptions optimize;
   // Options of the Table the optimizer commits through (checkpoints, retries).
   // Default: TableOptions{}.
   delta::TableOptions table;
+  // Run the optimizer's thread (and the checkpoint threads it starts) at a lower CPU
+  // priority (Linux: nice +10, about a tenth of a normal thread's share when they
+  // compete): a writer that saturates the machine (a backfill) keeps most of its
+  // throughput and compaction uses mostly the CPU it leaves idle, yet still progresses
+  // (unlike SCHED_IDLE, which can starve it on a busy machine). Ignored where
+  // unsupported. Default on; off makes compaction compete with the writer as an equal.
+  bool low_priority = true;
   // Called on the optimizer's thread after each compaction with the table's name and
   // its outcome (e.g. to log failures). Default none.
   std::function<void(const std::string& table_name, const Result<OptimizeResult>& result)> on_run;

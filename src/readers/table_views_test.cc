@@ -242,7 +242,7 @@ TEST(TableViews, TimeTravelReadsAnOlderVersionByNumberOrTime) {
   EXPECT_EQ(latest->version(), 2);
   auto missing = LoadForReading(*s, "mem", {.version = 7});
   EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(missing.status().message().find("has no version 7 (versions 0 to 2)"), std::string::npos)
+  EXPECT_NE(missing.status().message().find("has no version 7 (latest 2)"), std::string::npos)
       << missing.status().ToString();
   auto before = LoadForReading(*s, "mem", {.as_of_ms = 0});
   EXPECT_EQ(before.status().code(), StatusCode::kInvalidArgument);

@@ -883,9 +883,11 @@ def run_optimize_crash(cfg: Config) -> Row:
             extra = ["--sort-by", "event_time"] if rng.random() < 0.3 else []
             opt = Proc(f"optimize-{runs + 1:03d}", [cfg.bin, "optimize", str(run.table), *extra], run.logs)
             runs += 1
+            # A compaction of this table takes a fraction of a second: kill it early.
             delay = rng.uniform(0.0, 1.0)
             if rng.random() < 0.5:
                 victim = "optimize"
+                delay = rng.uniform(0.0, 0.25)
                 if opt.wait(delay) is None:
                     opt.signal(signal.SIGKILL)
                     opt.wait(30)
