@@ -62,6 +62,10 @@ find_package(fmt CONFIG REQUIRED)
 # toml++ (Debian libtomlplusplus-dev, a shared library): pipeline files (src/pipeline) and the
 # --config file (apps/orbitlake/config_file.cc).
 find_package(tomlplusplus CONFIG REQUIRED)
+# libcurl (Debian libcurl4-openssl-dev, >= 7.86 for CURLOPT_AWS_SIGV4 on every method) and
+# OpenSSL's libcrypto (payload SHA-256): the S3 storage (src/storage/s3_storage.cc) only.
+find_package(CURL 7.86 REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 if(ORBITLAKE_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

@@ -60,12 +60,13 @@ function(orbitlake_library name)
   target_link_libraries(${name} PUBLIC ${A_DEPS})
 endfunction()
 
-# orbitlake_test(NAME SOURCES ... DEPS ... [KAFKA] [MQTT]): a GoogleTest binary run by CTest.
+# orbitlake_test(NAME SOURCES ... DEPS ... [KAFKA] [MQTT] [S3]): a GoogleTest binary run by CTest.
 # KAFKA: the test needs the real broker started by the kafka_broker CTest fixture; it
 # finds it through ORBITLAKE_TEST_KAFKA_DIR (see tests/support/test_env.h).
 # MQTT: likewise the Mosquitto broker of the mqtt_broker fixture (ORBITLAKE_TEST_MQTT_DIR).
+# S3: likewise the SeaweedFS S3 server of the s3_server fixture (ORBITLAKE_TEST_S3_DIR).
 function(orbitlake_test name)
-  cmake_parse_arguments(A "KAFKA;MQTT" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(A "KAFKA;MQTT;S3" "" "SOURCES;DEPS" ${ARGN})
   if(NOT ORBITLAKE_BUILD_TESTS)
     return()
   endif()
@@ -74,19 +75,23 @@ function(orbitlake_test name)
   target_link_libraries(${name} PRIVATE ${A_DEPS} orbitlake_test_support GTest::gtest GTest::gmock GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
   set(_env ORBITLAKE_TEST_KAFKA_DIR=${CMAKE_BINARY_DIR}/test-kafka ORBITLAKE_TEST_MQTT_DIR=${CMAKE_BINARY_DIR}/test-mqtt
-      ORBITLAKE_SOURCE_DIR=${CMAKE_SOURCE_DIR}
+      ORBITLAKE_TEST_S3_DIR=${CMAKE_BINARY_DIR}/test-s3 ORBITLAKE_SOURCE_DIR=${CMAKE_SOURCE_DIR}
       ARROW_DEFAULT_MEMORY_POOL=system ${ORBITLAKE_SANITIZER_ENV})
   set_tests_properties(${name} PROPERTIES ENVIRONMENT "${_env}" TIMEOUT 600)
-  if(A_KAFKA)
-    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED kafka_broker LABELS kafka)
-  endif()
-  if(A_MQTT)
-    set(_fx mqtt_broker)
-    set(_labels mqtt)
-    if(A_KAFKA)
-      list(APPEND _fx kafka_broker)
-      list(APPEND _labels kafka)
+  set(_fx "")
+  set(_labels "")
+  foreach(_kind KAFKA MQTT S3)
+    if(A_${_kind})
+      string(TOLOWER ${_kind} _l)
+      list(APPEND _labels ${_l})
+      if(_kind STREQUAL "S3")
+        list(APPEND _fx s3_server)
+      else()
+        list(APPEND _fx ${_l}_broker)
+      endif()
     endif()
+  endforeach()
+  if(_fx)
     set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED "${_fx}" LABELS "${_labels}")
   endif()
 endfunction()

@@ -223,7 +223,7 @@ TEST(CheckConfigDocumentTest, KeysMustBeOptionsOfTheSectionsCommand) {
                 {"f.toml:2: key 'max-rows' in [ingest]: must be an integer from 1 to 100000000, got '0'"});
   ExpectRefused(t.CheckText("[ingest]\nmax-rows = \"many\"\n"), {"f.toml:2:", "got 'many'"});
   ExpectRefused(t.CheckText("[ingest]\ninterval = \"0s\"\n"), {"f.toml:2: key 'interval'", "got '0s'"});
-  ExpectRefused(t.CheckText("[ingest]\ntable = \"s3://b/t\"\n"), {"f.toml:2: key 'table'", "'s3://b/t'"});
+  ExpectRefused(t.CheckText("[ingest]\ntable = \"gs://b/t\"\n"), {"f.toml:2: key 'table'", "'gs://b/t'"});
   ExpectRefused(t.CheckText("[ingest]\ntopic = [\"a\", \"bad topic\"]\n"), {"f.toml:2: key 'topic'", "bad topic"});
   ExpectRefused(t.CheckText("[produce]\ntopic = \"a,b\"\n"), {"f.toml:2: key 'topic' in [produce]", "one topic"});
   ExpectRefused(t.CheckText("[ingest]\nhelp = true\n"), {"f.toml:2: key 'help' in [ingest] cannot be set"});

@@ -6,12 +6,14 @@
 #include "apps/orbitlake/commands.h"
 #include "apps/orbitlake/version.h"
 #include "common/progress.h"
+#include "ingest/file_ingester.h"
 #include "ingest/ingester.h"
 #include "ingest/telemetry_pipeline.h"
 #include "pipeline/pipeline_file.h"
 #include "metrics/metrics.h"
 #include "common/duration.h"
 #include "storage/fault_storage.h"
+#include "storage/s3_storage.h"
 #include "storage/table_uri.h"
 
 namespace orbitlake::cli {
@@ -38,8 +40,12 @@ struct IngestFlags {
   bool metrics_addr_given = false;
   bool quiet = false;
   std::vector<std::string> inject_crash;  // fault rules for crash tests (hidden)
+  std::vector<std::string> storage_options;  // -S, for every table of the pipeline
+  std::vector<std::shared_ptr<storage::Storage>> opened;  // every table's storage, for the summary
   std::string pipeline_file;              // --pipeline: a declared pipeline instead of the satellite one
   std::vector<std::string> topics = {"sat-data"};
+  std::string archive_dir;   // file sources: move ingested files here
+  bool delete_files = false;  // file sources: delete ingested files
   // Options whose value a pipeline file also sets: given explicitly, they override it.
   CLI::Option* brokers_opt = nullptr;
   CLI::Option* group_opt = nullptr;
@@ -52,8 +58,9 @@ struct IngestFlags {
 // wrapped so a rule kills the process with SIGKILL at that exact point (tests of crash
 // safety through the real binary).
 Result<std::shared_ptr<storage::Storage>> TableStorage(const std::string& uri,
+                                                       const std::vector<std::string>& storage_options,
                                                        const std::vector<std::string>& rules) {
-  ORBIT_ASSIGN_OR_RETURN(std::shared_ptr<storage::Storage> base, storage::OpenTableStorage(uri));
+  ORBIT_ASSIGN_OR_RETURN(std::shared_ptr<storage::Storage> base, OpenTableWith(uri, storage_options));
   if (rules.empty()) return base;
   auto faulty = std::shared_ptr<storage::FaultStorage>(new storage::FaultStorage(base.get(), /*kill_process=*/true),
                                                        [base](storage::FaultStorage* p) { delete p; });
@@ -97,6 +104,100 @@ std::string StatusLine(const ingest::IngestStats& s) {
                      s.commits, s.last_version, lag, s.quarantined, s.assigned_partitions);
 }
 
+void PrintSummary(const IngestFlags& f, const ingest::IngestSummary& r) {
+  const auto& s = r.stats;
+  if (s.input_files > 0 || s.unreadable_files > 0) {
+    fmt::print("summary: {} files ({} records, {}) ingested in {:.1f} s; {} unreadable and skipped\n", s.input_files,
+               s.messages, HumanBytes(static_cast<double>(s.bytes)), s.seconds, s.unreadable_files);
+  } else {
+    fmt::print("summary: {} messages ({}) consumed in {:.1f} s, {:.0f} msg/s\n", s.messages,
+               HumanBytes(static_cast<double>(s.bytes)), s.seconds, s.seconds > 0 ? s.messages / s.seconds : 0);
+  }
+  if (f.pipeline_file.empty()) {
+    fmt::print("         {} rows committed to {} in {} commits (versions {}..{}), {} files, {}\n", s.rows, f.table,
+               s.commits, s.first_version, s.last_version, s.files, HumanBytes(static_cast<double>(s.parquet_bytes)));
+    fmt::print("         {} quarantined (in {}), {} already in the table and skipped, {} batches dropped and re-read\n",
+               s.quarantined, f.quarantine, s.skipped, s.dropped_batches);
+  } else {
+    fmt::print("         {} rows in {} batch commits, {} files, {}; {} quarantined, {} already in the tables and "
+               "skipped, {} batches dropped and re-read\n",
+               s.rows, s.commits, s.files, HumanBytes(static_cast<double>(s.parquet_bytes)), s.quarantined, s.skipped,
+               s.dropped_batches);
+    for (const auto& t : s.tables) {
+      fmt::print("         {:<28} {:>10} rows  {:>6} commits  {:>6}  {}{}\n", t.name, t.rows, t.commits,
+                 t.version < 0 ? std::string("-") : "v" + std::to_string(t.version), t.path,
+                 t.duplicates > 0 ? fmt::format("  ({} duplicates dropped)", t.duplicates) : "");
+    }
+    if (s.duplicates > 0) fmt::print("         {} duplicate rows dropped by dedup keys\n", s.duplicates);
+  }
+  if (f.options.optimize_every > 0) {
+    fmt::print("         background optimize: {} OPTIMIZE commits compacted {} small files\n", s.optimize_commits,
+               s.optimized_files);
+  }
+  if (s.missed > 0 || s.resets > 0) {
+    fmt::print("         {} offsets deleted by Kafka before they were ingested, {} partitions reset\n", s.missed,
+               s.resets);
+  }
+  if (r.latency.count() > 0) {
+    fmt::print("         {}->commit latency p50 {} ms, p99 {} ms, max {} ms\n",
+               s.input_files > 0 ? "file landed" : "event", r.latency.Percentile(0.5).count(),
+               r.latency.Percentile(0.99).count(), r.latency.Max().count());
+    fmt::print("         commit (seal->committed) p50 {} ms, p99 {} ms, max {} ms\n",
+               r.commit_duration.Percentile(0.5).count(), r.commit_duration.Percentile(0.99).count(),
+               r.commit_duration.Max().count());
+  }
+  // Object-store requests of this run (loading the tables at start included): what a
+  // commit costs against S3's per-request pricing and rate limits.
+  storage::S3RequestCounts requests;
+  bool any_s3 = false;
+  for (const auto& st : f.opened) {
+    // --inject-crash wraps the storage; the S3 tables of tests with crash rules are not counted.
+    if (auto* s3 = dynamic_cast<const storage::S3Storage*>(st.get())) {
+      const auto c = s3->request_counts();
+      requests.get += c.get, requests.put += c.put, requests.list += c.list;
+      requests.head += c.head, requests.del += c.del, requests.post += c.post;
+      any_s3 = true;
+    }
+  }
+  if (any_s3) {
+    fmt::print("         S3 requests: {} (GET {}, PUT {}, LIST {}, HEAD {}, DELETE {}, POST {}), {:.2f} per commit\n",
+               requests.total(), requests.get, requests.put, requests.list, requests.head, requests.del, requests.post,
+               s.commits > 0 ? static_cast<double>(requests.total()) / static_cast<double>(s.commits) : 0.0);
+  }
+}
+
+std::string FileStatusLine(const ingest::IngestStats& s) {
+  return fmt::format("ingest: {} files ({} records) read, committed {} rows in {} commits, quarantined {}, "
+                     "unreadable {}", s.input_files, HumanCount(static_cast<double>(s.messages)),
+                     HumanCount(static_cast<double>(s.rows)), s.commits, s.quarantined, s.unreadable_files);
+}
+
+// A pipeline whose sources are folders: the file ingester, no Kafka.
+int RunFileIngestCommand(IngestFlags& f, std::chrono::milliseconds interval) {
+  ingest::FileIngestOptions o;
+  o.pipeline = f.options.pipeline;
+  o.app_id = f.options.app_id;
+  o.interval = interval;
+  o.until_caught_up = f.options.until_caught_up;
+  o.archive_dir = f.archive_dir;
+  o.delete_after = f.delete_files;
+  o.open_table = f.options.open_table;
+  o.open_folder = [&f](const std::string& uri, bool) { return OpenTableWith(uri, f.storage_options); };
+  std::string folders, tables;
+  for (const auto& src : o.pipeline.sources) folders += (folders.empty() ? "" : ", ") + src.files->dir;
+  for (const auto& t : o.pipeline.tables) tables += (tables.empty() ? "" : ", ") + t.path;
+  fmt::print(stderr, "orbitlake ingest: files in {} -> {}, listing every {}{}\n", folders, tables, f.interval,
+             o.until_caught_up ? ", until caught up" : "");
+  Progress progress({.force_tty = f.quiet ? 0 : -1});
+  auto r = ingest::RunFileIngest(o, [&](const ingest::IngestStats& s) {
+    if (!f.quiet && progress.Due()) progress.Update(FileStatusLine(s), true);
+  });
+  if (!r.ok()) return Fail("ingest", r.status());
+  progress.Finish(FileStatusLine(r->stats));
+  PrintSummary(f, *r);
+  return kExitOk;
+}
+
 int RunIngestCommand(IngestFlags& f) {
   if (Status st = ApplyKafkaProperties(&f.kafka); !st.ok()) return Fail("ingest", st);
   for (CLI::Option* opt : f.builtin_only) {
@@ -120,8 +221,21 @@ int RunIngestCommand(IngestFlags& f) {
       f.starting_offsets == "latest" ? ingest::StartingOffsets::kLatest : ingest::StartingOffsets::kEarliest;
   // Crash injection (tests) applies to the data tables: the storage points of a commit.
   o.open_table = [&f](const std::string& uri, bool quarantine) -> Result<std::shared_ptr<storage::Storage>> {
-    return TableStorage(uri, quarantine ? std::vector<std::string>{} : f.inject_crash);
+    auto opened = TableStorage(uri, f.storage_options, quarantine ? std::vector<std::string>{} : f.inject_crash);
+    if (opened.ok()) f.opened.push_back(*opened);
+    return opened;
   };
+  const auto file_sources = std::count_if(o.pipeline.sources.begin(), o.pipeline.sources.end(),
+                                          [](const auto& src) { return src.files.has_value(); });
+  if (file_sources > 0 && file_sources < static_cast<int64_t>(o.pipeline.sources.size())) {
+    return Fail("ingest", Status::InvalidArgument(f.pipeline_file + ": mixes Kafka and file sources; run one "
+                                                  "pipeline file for each"));
+  }
+  if (file_sources > 0) return RunFileIngestCommand(f, o.batch.interval);
+  if (!f.archive_dir.empty() || f.delete_files) {
+    fmt::print(stderr, "orbitlake ingest: error: --archive and --delete are for pipelines of file sources\n");
+    return kExitUsage;
+  }
 
   metrics::Registry registry;
   registry
@@ -157,42 +271,8 @@ int RunIngestCommand(IngestFlags& f) {
     if (!f.quiet && progress.Due()) progress.Update(StatusLine(s), true);
   });
   if (!r.ok()) return Fail("ingest", r.status());
-  const auto& s = r->stats;
-  progress.Finish(StatusLine(s));
-  fmt::print("summary: {} messages ({}) consumed in {:.1f} s, {:.0f} msg/s\n", s.messages,
-             HumanBytes(static_cast<double>(s.bytes)), s.seconds, s.seconds > 0 ? s.messages / s.seconds : 0);
-  if (f.pipeline_file.empty()) {
-    fmt::print("         {} rows committed to {} in {} commits (versions {}..{}), {} files, {}\n", s.rows, f.table,
-               s.commits, s.first_version, s.last_version, s.files, HumanBytes(static_cast<double>(s.parquet_bytes)));
-    fmt::print("         {} quarantined (in {}), {} already in the table and skipped, {} batches dropped and re-read\n",
-               s.quarantined, f.quarantine, s.skipped, s.dropped_batches);
-  } else {
-    fmt::print("         {} rows in {} batch commits, {} files, {}; {} quarantined, {} already in the tables and "
-               "skipped, {} batches dropped and re-read\n",
-               s.rows, s.commits, s.files, HumanBytes(static_cast<double>(s.parquet_bytes)), s.quarantined, s.skipped,
-               s.dropped_batches);
-    for (const auto& t : s.tables) {
-      fmt::print("         {:<28} {:>10} rows  {:>6} commits  {:>6}  {}{}\n", t.name, t.rows, t.commits,
-                 t.version < 0 ? std::string("-") : "v" + std::to_string(t.version), t.path,
-                 t.duplicates > 0 ? fmt::format("  ({} duplicates dropped)", t.duplicates) : "");
-    }
-    if (s.duplicates > 0) fmt::print("         {} duplicate rows dropped by dedup keys\n", s.duplicates);
-  }
-  if (o.optimize_every > 0) {
-    fmt::print("         background optimize: {} OPTIMIZE commits compacted {} small files\n", s.optimize_commits,
-               s.optimized_files);
-  }
-  if (s.missed > 0 || s.resets > 0) {
-    fmt::print("         {} offsets deleted by Kafka before they were ingested, {} partitions reset\n", s.missed,
-               s.resets);
-  }
-  if (r->latency.count() > 0) {
-    fmt::print("         event->commit latency p50 {} ms, p99 {} ms, max {} ms\n", r->latency.Percentile(0.5).count(),
-               r->latency.Percentile(0.99).count(), r->latency.Max().count());
-    fmt::print("         commit (seal->committed) p50 {} ms, p99 {} ms, max {} ms\n",
-               r->commit_duration.Percentile(0.5).count(), r->commit_duration.Percentile(0.99).count(),
-               r->commit_duration.Max().count());
-  }
+  progress.Finish(StatusLine(r->stats));
+  PrintSummary(f, *r);
   return kExitOk;
 }
 
@@ -204,7 +284,9 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
       "ingest",
       "Consume Kafka topics in micro-batches into a Delta Lake table (Parquet/Snappy), exactly once.\n"
       "Offsets live in the table (one txn per partition), so a restart resumes where the last commit\n"
-      "stopped; bad messages go to a quarantine table. Ctrl-C commits what is held and exits.");
+      "stopped; bad messages go to a quarantine table. Ctrl-C commits what is held and exits.\n"
+      "A --pipeline whose sources are folders (files = \"DIR\") ingests JSON files instead: each file once,\n"
+      "recorded in the tables' logs (docs/pipelines.md, \"File sources\").");
   AddKafkaOptions(sub, &f->kafka);
   f->brokers_opt = sub->get_option("--brokers");
   sub->add_option("--pipeline", f->pipeline_file,
@@ -225,15 +307,17 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "offsets the table holds (the topic was deleted and recreated); recorded in the table's log")
       ->delimiter(',');
   f->builtin_only.push_back(
-      sub->add_option("--table", f->table, "Delta table: a folder or file:// URI (created on first use)")
+      sub->add_option("--table", f->table, std::string(kTableLocationHelp) + "; created on first use")
           ->capture_default_str()
           ->envname("ORBITLAKE_TABLE")
           ->check(TableLocation()));
   f->builtin_only.push_back(
       sub->add_option("--quarantine-table", f->quarantine, "Table for bad messages (default: <table>-quarantine)")
           ->check(TableLocation()));
+  AddStorageOptions(sub, &f->storage_options);  // every table: --table, quarantine, --pipeline ones
   sub->add_option("-i,--interval", f->interval, "Micro-batch interval: a batch commits at most this long after its "
-                                               "first row, even if no more messages arrive (e.g. 1s, 500ms)")
+                                               "first row, even if no more messages arrive (e.g. 1s, 500ms); for file "
+                                               "sources, how often the folders are listed")
       ->capture_default_str()
       ->check(DurationIn(kIngestMinDuration, kIngestMaxDuration));
   sub->add_option("--startup-timeout", f->startup_timeout,
@@ -263,7 +347,13 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
       ->capture_default_str()
       ->check(IntegerIn(0, kMaxOptimizeEvery));
   sub->add_flag("--until-caught-up", f->options.until_caught_up,
-                "Stop once every partition reached the end offsets seen at start (one-shot backfill)");
+                "Stop once every partition reached the end offsets seen at start (one-shot backfill); for file "
+                "sources, once a listing finds no file left to ingest");
+  sub->add_option("--archive", f->archive_dir,
+                  "File sources: move each file into this folder after the commit that recorded it")
+      ->check(TableLocation());
+  sub->add_flag("--delete", f->delete_files, "File sources: delete each file after the commit that recorded it")
+      ->excludes("--archive");
   sub->add_option("--metrics-addr", f->metrics_addr,
                   "Serve Prometheus metrics on host:port ('' to disable); loopback unless told otherwise")
       ->capture_default_str()

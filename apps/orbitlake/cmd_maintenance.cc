@@ -45,8 +45,9 @@ std::string Plural(int64_t n, const char* one, const char* many) {
 
 // The table at the location the user gave, with the readers' messages for "not a table"
 // and "uses a feature orbitlake cannot read".
-Result<std::unique_ptr<delta::Table>> OpenTable(const std::string& location) {
-  ORBIT_ASSIGN_OR_RETURN(std::shared_ptr<storage::Storage> storage, storage::OpenTableStorage(location));
+Result<std::unique_ptr<delta::Table>> OpenTable(const std::string& location,
+                                                const std::vector<std::string>& storage_options) {
+  ORBIT_ASSIGN_OR_RETURN(std::shared_ptr<storage::Storage> storage, OpenTableWith(location, storage_options));
   ORBIT_RETURN_IF_ERROR(readers::LoadForReading(*storage, location).status());
   return delta::Table::Open(std::move(storage));
 }
@@ -58,6 +59,7 @@ struct OptimizeFlags {
   std::string sort_by;
   bool dry_run = false;
   std::string wait_before_commit;  // tests only (hidden)
+  std::vector<std::string> storage_options;  // -S
 };
 
 std::string PartitionLabel(const delta::Snapshot& snap, const delta::PartitionValues& values) {
@@ -67,7 +69,7 @@ std::string PartitionLabel(const delta::Snapshot& snap, const delta::PartitionVa
 
 int RunOptimize(const OptimizeFlags& f) {
   const auto started = std::chrono::steady_clock::now();
-  auto table = OpenTable(f.table);
+  auto table = OpenTable(f.table, f.storage_options);
   if (!table.ok()) return Fail("optimize", table.status());
   maintenance::OptimizeOptions o;
   if (!f.target_size.empty()) o.target_size = *ParseByteSize(f.target_size);  // checked when parsed
@@ -144,6 +146,7 @@ struct VacuumFlags {
   std::string retain;  // empty: the table's
   bool force = false;
   bool dry_run = false;
+  std::vector<std::string> storage_options;  // -S
 };
 
 std::string Age(int64_t ms) {
@@ -156,7 +159,7 @@ std::string Age(int64_t ms) {
 
 int RunVacuum(const VacuumFlags& f) {
   const auto started = std::chrono::steady_clock::now();
-  auto table = OpenTable(f.table);
+  auto table = OpenTable(f.table, f.storage_options);
   if (!table.ok()) return Fail("vacuum", table.status());
   maintenance::VacuumOptions o;
   if (!f.retain.empty()) {
@@ -202,9 +205,15 @@ int RunVacuum(const VacuumFlags& f) {
   return kExitOk;
 }
 
-int RunCheckpoint(const std::string& location) {
+struct CheckpointFlags {
+  std::string table;
+  std::vector<std::string> storage_options;  // -S
+};
+
+int RunCheckpoint(const CheckpointFlags& f) {
+  const std::string& location = f.table;
   const auto started = std::chrono::steady_clock::now();
-  auto table = OpenTable(location);
+  auto table = OpenTable(location, f.storage_options);
   if (!table.ok()) return Fail("checkpoint", table.status());
   const int64_t version = (*table)->snapshot().version();
   auto previous = delta::LatestCheckpointVersion((*table)->storage(), version);
@@ -240,7 +249,8 @@ void AddMaintenanceCommands(CLI::App& root, RunFn& run) {
         "append: their commits are kept; it gives up, changing nothing, only when another writer\n"
         "removed one of its files first. The old files stay until 'orbitlake vacuum'.\n"
         "Example: orbitlake optimize ./data/t --where \"date >= '2026-11-01'\" --sort-by event_time");
-    sub->add_option("table", f->table, "Delta table: a folder or file:// URI")->required()->check(TableLocation());
+    sub->add_option("table", f->table, kTableLocationHelp)->required()->check(TableLocation());
+    AddStorageOptions(sub, &f->storage_options);
     sub->add_option("--target-size", f->target_size,
                     "Size to aim at per file, e.g. 128MiB or 1GiB (default: the table's delta.targetFileSize, "
                     "else 100MiB); files already this large are left alone")
@@ -266,7 +276,8 @@ void AddMaintenanceCommands(CLI::App& root, RunFn& run) {
         "every version younger than the retention stay readable; older ones (time travel) do not.\n"
         "Never touches _delta_log. Writes VACUUM START / VACUUM END commits, as Delta's VACUUM does.\n"
         "Example: orbitlake vacuum ./data/t --dry-run");
-    sub->add_option("table", f->table, "Delta table: a folder or file:// URI")->required()->check(TableLocation());
+    sub->add_option("table", f->table, kTableLocationHelp)->required()->check(TableLocation());
+    AddStorageOptions(sub, &f->storage_options);
     sub->add_option("--retain", f->retain,
                     "Keep what versions from this long ago need, e.g. 168h or 30d (default: the table's "
                     "delta.deletedFileRetentionDuration, else 7d); shorter than the table's needs --force")
@@ -278,15 +289,16 @@ void AddMaintenanceCommands(CLI::App& root, RunFn& run) {
     sub->callback([f, &run] { run = [f] { return RunVacuum(*f); }; });
   }
   {
-    auto table = std::make_shared<std::string>();
+    auto f = std::make_shared<CheckpointFlags>();
     CLI::App* sub = root.add_subcommand(
         "checkpoint",
         "Write a checkpoint of a Delta table's latest version now (_delta_log/<version>.checkpoint.parquet\n"
         "and _last_checkpoint), so readers load that one file instead of replaying every commit since\n"
         "the last checkpoint. Writers already do this every delta.checkpointInterval commits (default\n"
         "10); this is for after a burst of commits, or before handing a table to a slow reader.");
-    sub->add_option("table", *table, "Delta table: a folder or file:// URI")->required()->check(TableLocation());
-    sub->callback([table, &run] { run = [table] { return RunCheckpoint(*table); }; });
+    sub->add_option("table", f->table, kTableLocationHelp)->required()->check(TableLocation());
+    AddStorageOptions(sub, &f->storage_options);
+    sub->callback([f, &run] { run = [f] { return RunCheckpoint(*f); }; });
   }
 }
 

@@ -28,6 +28,7 @@ struct ReaderFlags {
   // tail / describe: time travel (--version N, --as-of TIMESTAMP).
   std::optional<int64_t> version;
   std::optional<std::string> as_of;
+  std::vector<std::string> storage_options;  // -S
 };
 
 // --version and --as-of (tail, describe): which version to read; one of them at most.
@@ -53,7 +54,8 @@ readers::TimeTravel TimeTravelOf(const ReaderFlags& f) {
 }
 
 void AddCommon(CLI::App* sub, ReaderFlags* f) {
-  sub->add_option("table", f->table, "Delta table: a folder or file:// URI")->required()->check(TableLocation());
+  sub->add_option("table", f->table, kTableLocationHelp)->required()->check(TableLocation());
+  AddStorageOptions(sub, &f->storage_options);
   sub->add_option("--format", f->format, "Output: table (aligned, for people), csv, or json (JSON Lines)")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "csv", "json"}));
@@ -66,7 +68,7 @@ void Out(const std::string& s) {
 
 int RunTail(ReaderFlags& f) {
   auto format = *readers::ParseFormat(f.format);
-  auto opened = storage::OpenTableStorage(f.table);
+  auto opened = OpenTableWith(f.table, f.storage_options);
   if (!opened.ok()) return Fail("tail", opened.status());
   storage::Storage& storage = **opened;
   auto snap = readers::LoadForReading(storage, f.table, TimeTravelOf(f));
@@ -100,7 +102,7 @@ int RunTail(ReaderFlags& f) {
 
 int RunHistory(ReaderFlags& f) {
   auto format = *readers::ParseFormat(f.format);
-  auto opened = storage::OpenTableStorage(f.table);
+  auto opened = OpenTableWith(f.table, f.storage_options);
   if (!opened.ok()) return Fail("history", opened.status());
   storage::Storage& storage = **opened;
   auto snap = readers::LoadForReading(storage, f.table);
@@ -113,7 +115,7 @@ int RunHistory(ReaderFlags& f) {
 
 int RunDescribe(ReaderFlags& f) {
   auto format = *readers::ParseFormat(f.format);
-  auto opened = storage::OpenTableStorage(f.table);
+  auto opened = OpenTableWith(f.table, f.storage_options);
   if (!opened.ok()) return Fail("describe", opened.status());
   storage::Storage& storage = **opened;
   auto snap = readers::LoadForReading(storage, f.table, TimeTravelOf(f));

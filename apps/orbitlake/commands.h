@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "kafka/client.h"
+#include "storage/table_uri.h"
 
 namespace orbitlake::cli {
 
@@ -62,12 +63,26 @@ CLI::Validator NumberIn(double min, double max);
 CLI::Validator DurationIn(std::chrono::nanoseconds min, std::chrono::nanoseconds max);
 CLI::Validator ByteSizeIn(int64_t min, int64_t max);
 CLI::Validator SleepRangeValidator();
-// A table location (storage::ParseTableUri: a local path or file:// URI; no other
-// scheme, never empty). The value is kept as written; open it with OpenTableStorage.
+// A table location (storage::ParseTableUri: a local path, a file:// URI or
+// s3://bucket/prefix; no other scheme, never empty). The value is kept as written; open it with OpenTableStorage.
 CLI::Validator TableLocation();
-// A local folder given like a table location (a path or a file:// URI); the value is
+// A local folder given like a table location (a path or a file:// URI, not s3://); the value is
 // replaced by the local path, so add it with ->transform(), not ->check().
 CLI::Validator LocalFolder();
+
+// The help text of a table location argument.
+inline constexpr const char* kTableLocationHelp =
+    "Delta table: a folder, a file:// URI or s3://bucket/prefix (S3: AWS_* variables or -S, see README)";
+
+// -S/--storage-option key=value, repeatable: settings of object-store tables (S3:
+// endpoint_url, region, access_key_id, secret_access_key, session_token, allow_http,
+// virtual_hosted_style_request; "AWS_" prefix optional, any case), overriding the AWS_*
+// environment variables; a local table ignores them. Each item is checked when parsed
+// (key=value, known key); a message never shows a value (it may be a secret).
+CLI::Option* AddStorageOptions(CLI::App* sub, std::vector<std::string>* items);
+// OpenTableStorage(location, the parsed -S items).
+Result<std::shared_ptr<storage::Storage>> OpenTableWith(const std::string& location,
+                                                        const std::vector<std::string>& storage_items);
 
 // Call after all subcommands are added. Adds to every subcommand's --help where its
 // options may also come from (its config file section, the environment variables its

@@ -208,7 +208,25 @@ CLI::Validator TableLocation() {
         auto r = storage::ParseTableUri(v);
         return r.ok() ? Status::OK() : r.status();
       },
-      "path or file:// URI");
+      "path, file:// or s3:// URI");
+}
+
+CLI::Option* AddStorageOptions(CLI::App* sub, std::vector<std::string>* items) {
+  return sub
+      ->add_option("-S,--storage-option", *items,
+                   "Object-store setting key=value, repeatable, overriding the AWS_* variables, e.g. "
+                   "-S endpoint_url=http://127.0.0.1:8333 -S allow_http=true (keys: endpoint_url, region, "
+                   "access_key_id, secret_access_key, session_token, allow_http, virtual_hosted_style_request; "
+                   "AWS_ prefix optional, as delta-rs's storage_options); for every table the command opens, local ones "
+                   "ignore them")
+      ->check(FromCheck([](const std::string& v) { return storage::ParseStorageOptions({v}).status(); },
+                        "KEY=VALUE"));
+}
+
+Result<std::shared_ptr<storage::Storage>> OpenTableWith(const std::string& location,
+                                                        const std::vector<std::string>& storage_items) {
+  ORBIT_ASSIGN_OR_RETURN(storage::StorageOptions options, storage::ParseStorageOptions(storage_items));
+  return storage::OpenTableStorage(location, options);
 }
 
 CLI::Validator LocalFolder() {
@@ -216,6 +234,7 @@ CLI::Validator LocalFolder() {
       [](std::string& value) {
         auto r = storage::ParseTableUri(value);
         if (!r.ok()) return r.status().message();
+        if (r->scheme != "file") return "'" + value + "' is not a local folder (a path or a file:// URI)";
         value = r->path;
         return std::string();
       },

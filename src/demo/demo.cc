@@ -22,7 +22,7 @@
 #include "producer/produce.h"
 #include "readers/table_views.h"
 #include "samples/generator.h"
-#include "storage/local_storage.h"
+#include "storage/table_uri.h"
 
 namespace orbitlake::demo {
 namespace {
@@ -133,10 +133,14 @@ Result<DemoReport> RunDemo(const DemoOptions& o, const std::function<void(const 
       return ends.status().WithContext("reading the topic's end offsets");
     }
     log(fmt::format("produced {} events; waiting for the ingester to commit them", report.acked));
-    storage::LocalStorage table(report.table_path);
+    auto table = storage::OpenTableStorage(report.table_path);  // the factory the ingester uses too
+    if (!table.ok()) {
+      stop_ingester();
+      return table.status();
+    }
     const auto deadline = Clock::now() + o.commit_timeout;
     while (!StopRequested() && !ingest_done && Clock::now() < deadline) {
-      auto snap = delta::LoadSnapshot(table);
+      auto snap = delta::LoadSnapshot(**table);
       if (snap.ok() && TableHasAll(*snap, o.app_id, o.topic, *ends)) {
         report.all_committed = true;
         break;
@@ -171,7 +175,9 @@ Result<DemoReport> RunDemo(const DemoOptions& o, const std::function<void(const 
   if (!produce_error.ok()) return produce_error.WithContext("produce");
 
   // 6. The table now.
-  storage::LocalStorage table(report.table_path);
+  auto opened = storage::OpenTableStorage(report.table_path);
+  if (!opened.ok()) return opened.status();
+  storage::Storage& table = **opened;
   auto snap = delta::LoadSnapshot(table);
   if (snap.ok()) {
     report.table_version = snap->version();

@@ -13,6 +13,18 @@ std::string TxnAppId(const std::string& app_id, const std::string& topic, int32_
   return fmt::format("{}:{}:{}", app_id, topic, partition);
 }
 
+std::string FileRangeTopic(std::string_view file_name) {
+  // ':' would make the appId ambiguous (ParseTxnAppId splits at the last two), '%' is
+  // the escape itself.
+  std::string out(kFileRangePrefix);
+  for (char c : file_name) {
+    if (c == ':') out += "%3A";
+    else if (c == '%') out += "%25";
+    else out += c;
+  }
+  return out;
+}
+
 std::optional<ParsedAppId> ParseTxnAppId(const std::string& id) {
   // Kafka topic names cannot contain ':', so the last two ':' split it unambiguously.
   auto p2 = id.rfind(':');
@@ -239,7 +251,8 @@ Result<SinkResult> Committer::CommitSink(const std::vector<PartitionRange>& rang
   for (size_t i = 0; i < ranges.size() && i < commit.first.size(); ++i) {
     const PartitionRange& r = ranges[i];
     if (r.last < commit.first[i]) continue;  // nothing new for this table from this partition
-    if (std::find(o.topics.begin(), o.topics.end(), r.topic) == o.topics.end()) continue;
+    const bool file = o.file_ranges && r.topic.starts_with(kFileRangePrefix);
+    if (!file && std::find(o.topics.begin(), o.topics.end(), r.topic) == o.topics.end()) continue;
     std::string id = TxnAppId(options_.app_id, r.topic, r.partition);
     req.txns.push_back({id, r.last, std::nullopt});
     req.fence[id] = commit.first[i];

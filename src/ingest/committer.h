@@ -72,6 +72,13 @@ struct ParsedAppId {
 };
 std::optional<ParsedAppId> ParseTxnAppId(const std::string& txn_app_id);
 
+// File sources (file_ingester.h) commit one range per landed file: topic
+// FileRangeTopic(name), partition 0, offsets 0..N (N = the file's record count, the
+// txn version), so a file is recorded in the table's log like a Kafka partition, as txn
+// "<app_id>:file:<name>:0" (':' and '%' in the name percent-encoded).
+inline constexpr std::string_view kFileRangePrefix = "file:";
+std::string FileRangeTopic(std::string_view file_name);
+
 // One table the committer writes.
 struct SinkOptions {
   std::string name;  // for messages and stats, e.g. "page_view" or "page_view quarantine"
@@ -83,6 +90,8 @@ struct SinkOptions {
   bool quarantine = false;
   // The topics whose partitions this sink's commits carry txns for.
   std::vector<std::string> topics;
+  // Its commits also carry txns for file ranges (FileRangeTopic) of a seal.
+  bool file_ranges = false;
   // Drop rows whose key the table got within a window (dedup.h). Default none.
   std::optional<DedupOptions> dedup;
 };

@@ -13,6 +13,7 @@
 #include "ingest/committer.h"
 #include "ingest/decoder.h"
 #include "ingest/event_rows.h"
+#include "ingest/pipeline_sinks.h"
 #include "kafka/admin.h"
 #include "kafka/consumer.h"
 #include "maintenance/background_optimize.h"
@@ -85,24 +86,11 @@ class Ingester final : public kafka::RebalanceListener {
 
  private:
   // One table the pipeline writes (a declared table, or a quarantine table).
-  struct Sink {
-    SinkOptions options;
-    std::string path;
-    std::vector<int> sources;  // sources whose partitions it holds txns for
-    int quarantine_of = -1;    // data sinks: their quarantine sink
-    std::unique_ptr<QuarantineRows> quarantine_rows;  // quarantine sinks
+  struct Sink : PlannedSink {
     bool has_rows = false;     // in the open batch
     std::chrono::steady_clock::time_point last_commit;  // planned by this loop
   };
-  struct Source {
-    const pipeline::SourceSpec* spec = nullptr;
-    std::unique_ptr<Decoder> decoder;
-    std::vector<int> table_sink;             // per table of the source
-    std::vector<int> table_quarantine_sink;  // per table of the source
-    int quarantine_sink = -1;                // no route, undecodable
-    std::vector<int> sinks;                  // every sink above, once
-    std::vector<int> data_sinks;
-  };
+  using Source = PlannedSource;
   struct PartitionState {
     int source = 0;
     // Per sink (global index): the txn version it holds for this partition.
@@ -116,8 +104,6 @@ class Ingester final : public kafka::RebalanceListener {
   };
 
   Status BuildSinks();
-  int AddSink(const std::string& path, const std::string& name, bool quarantine, int source,
-              std::shared_ptr<arrow::Schema> schema, const std::vector<std::string>& partition_by);
   // Txn versions of every sink for `keys`.
   Status LoadHeld(const std::vector<Key>& keys, std::map<Key, PartitionState>* out);
   void UpdateBounds(PartitionState& st) const;
@@ -187,82 +173,27 @@ class Ingester final : public kafka::RebalanceListener {
   std::vector<kafka::TopicPartition> kafka_commits_;
 };
 
-int Ingester::AddSink(const std::string& path, const std::string& name, bool quarantine, int source,
-                      std::shared_ptr<arrow::Schema> schema, const std::vector<std::string>& partition_by) {
-  for (size_t i = 0; i < sinks_.size(); ++i) {
-    if (sinks_[i].path != path) continue;
-    auto& srcs = sinks_[i].sources;
-    if (std::find(srcs.begin(), srcs.end(), source) == srcs.end()) srcs.push_back(source);
-    return static_cast<int>(i);
-  }
-  Sink s;
-  s.path = path;
-  s.options.name = name;
-  s.options.schema = std::move(schema);
-  s.options.partition_columns = partition_by;
-  s.options.quarantine = quarantine;
-  s.sources = {source};
-  if (quarantine) s.quarantine_rows = std::make_unique<QuarantineRows>(o_.memory_pool);
-  sinks_.push_back(std::move(s));
-  return static_cast<int>(sinks_.size()) - 1;
-}
-
 Status Ingester::BuildSinks() {
-  const auto& spec = o_.pipeline;
-  if (spec.sources.empty() || spec.tables.empty()) {
-    return Status::InvalidArgument("ingest needs a pipeline with at least one source and one table");
+  for (const auto& src : o_.pipeline.sources) {
+    if (src.files) {
+      return Status::InvalidArgument("source " + src.name + " reads files: a pipeline of file sources runs "
+                                     "in the file ingester (RunFileIngest), not mixed with Kafka sources");
+    }
   }
-  for (size_t si = 0; si < spec.sources.size(); ++si) {
-    const auto& src = spec.sources[si];
-    Source source;
-    source.spec = &src;
-    std::vector<const pipeline::TableSpec*> tables;
-    for (const auto& t : spec.tables) {
-      if (t.source == src.name) tables.push_back(&t);
-    }
-    auto decoder = MakeDecoder(src, tables, o_.memory_pool);
-    if (!decoder.ok()) return decoder.status().WithContext(spec.file);
-    source.decoder = std::move(*decoder);
-    const int s = static_cast<int>(si);
-    for (size_t t = 0; t < tables.size(); ++t) {
-      const int data = AddSink(tables[t]->path, tables[t]->name, false, s, source.decoder->schema(static_cast<int>(t)),
-                               tables[t]->partition_by);
-      if (tables[t]->dedup && !sinks_[data].options.dedup) {
-        sinks_[data].options.dedup = DedupOptions{tables[t]->dedup->key, tables[t]->dedup->within};
-      }
-      const int q = AddSink(tables[t]->quarantine_path, tables[t]->name + " quarantine", true, s,
-                            QuarantineTableSchema(), {});
-      if (sinks_[data].options.quarantine || !sinks_[q].options.quarantine) {
-        return Status::InvalidArgument("table " + tables[t]->name + ": a path is both a table and a quarantine table");
-      }
-      sinks_[data].quarantine_of = q;
-      source.table_sink.push_back(data);
-      source.table_quarantine_sink.push_back(q);
-    }
-    source.quarantine_sink = AddSink(src.quarantine_path, src.name + " quarantine", true, s, QuarantineTableSchema(), {});
-    if (!sinks_[source.quarantine_sink].options.quarantine) {
-      return Status::InvalidArgument("source " + src.name + ": its quarantine path is a table's path");
-    }
-    for (const auto& topic : src.topics) {
-      if (!topic_source_.emplace(topic, s).second) {
+  ORBIT_ASSIGN_OR_RETURN(PipelineSinks plan, PlanPipelineSinks(o_.pipeline, o_.open_table, o_.memory_pool));
+  for (auto& p : plan.sinks) {
+    Sink s;
+    static_cast<PlannedSink&>(s) = std::move(p);
+    sinks_.push_back(std::move(s));
+  }
+  sources_ = std::move(plan.sources);
+  for (size_t s = 0; s < sources_.size(); ++s) {
+    for (const auto& topic : sources_[s].spec->topics) {
+      if (!topic_source_.emplace(topic, static_cast<int>(s)).second) {
         return Status::InvalidArgument("topic " + topic + " belongs to two sources");
       }
       topics_.push_back(topic);
     }
-    sources_.push_back(std::move(source));
-  }
-  for (size_t i = 0; i < sinks_.size(); ++i) {
-    Sink& sink = sinks_[i];
-    for (int s : sink.sources) {
-      auto& src = sources_[s];
-      src.sinks.push_back(static_cast<int>(i));
-      if (!sink.options.quarantine) src.data_sinks.push_back(static_cast<int>(i));
-      for (const auto& t : src.spec->topics) sink.options.topics.push_back(t);
-    }
-    auto storage = o_.open_table ? o_.open_table(sink.path, sink.options.quarantine)
-                                 : storage::OpenTableStorage(sink.path);
-    if (!storage.ok()) return storage.status().WithContext(sink.options.name);
-    sink.options.storage = std::move(*storage);
   }
   return Status::OK();
 }
@@ -573,30 +504,13 @@ void Ingester::Process(const kafka::Message& m, int64_t ingest_us) {
 Status Ingester::HandOffChunk() {
   ORBIT_RETURN_IF_ERROR(fatal_);
   if (chunk_rows_ == 0) return Status::OK();
-  std::vector<SinkRows> rows;
-  for (auto& src : sources_) {
-    for (int t = 0; t < src.decoder->tables(); ++t) {
-      if (src.decoder->rows(t) == 0) continue;
-      auto r = src.decoder->TakeBatch(t);
-      if (!r.ok()) {
-        fatal_ = r.status().WithContext("collecting decoded rows");
-        return fatal_;
-      }
-      rows.push_back({src.table_sink[t], *r});
-    }
-  }
-  for (size_t i = 0; i < sinks_.size(); ++i) {
-    auto& q = sinks_[i].quarantine_rows;
-    if (!q || q->rows() == 0) continue;
-    auto r = q->Take();
-    if (!r.ok()) {
-      fatal_ = r.status().WithContext("collecting quarantined messages");
-      return fatal_;
-    }
-    rows.push_back({static_cast<int>(i), *r});
+  auto rows = TakeHeldRows(sources_, sinks_);
+  if (!rows.ok()) {
+    fatal_ = rows.status();
+    return fatal_;
   }
   chunk_rows_ = 0;
-  committer_->Submit(epoch_, std::move(rows), std::move(event_ns_));
+  committer_->Submit(epoch_, std::move(*rows), std::move(event_ns_));
   event_ns_.clear();
   return Status::OK();
 }
@@ -717,30 +631,17 @@ void Ingester::OnCommit(const CommitResult& r) {
   if (r.outcome == Outcome::kAlreadyCommitted) {
     fmt::print(stderr, "orbitlake ingest: {}; batch not written again\n", r.detail);
   }
-  for (const auto& [sink, rows] : r.duplicates) {
-    stats_.tables[sink].duplicates += rows;
-    stats_.duplicates += rows;
-    if (metrics_.duplicates) metrics_.duplicates->Add(static_cast<double>(rows));
-  }
+  AddCommitToStats(r, &stats_);
   for (const SinkResult& s : r.sinks) {
-    if (s.outcome != Outcome::kCommitted) continue;
-    if (optimizer_) optimizer_->Committed(sinks_[s.sink].path, sinks_[s.sink].options.storage, s.partitions);
-    TableStats& t = stats_.tables[s.sink];
-    t.rows += s.rows;
-    ++t.commits;
-    t.version = s.version;
+    if (optimizer_ && s.outcome == Outcome::kCommitted) {
+      optimizer_->Committed(sinks_[s.sink].path, sinks_[s.sink].options.storage, s.partitions);
+    }
+  }
+  for (const auto& d : r.duplicates) {
+    if (metrics_.duplicates) metrics_.duplicates->Add(static_cast<double>(d.second));
   }
   if (r.outcome == Outcome::kCommitted) {
     commit_duration_.Record(r.duration);
-    ++stats_.commits;
-    stats_.rows += r.rows;
-    stats_.quarantined += r.quarantined;
-    stats_.files += r.files;
-    stats_.parquet_bytes += r.bytes;
-    if (r.version >= 0) {
-      if (stats_.first_version < 0) stats_.first_version = r.version;
-      stats_.last_version = r.version;
-    }
     if (metrics_.commits) {
       metrics_.commits->Add();
       metrics_.last_commit->Set(std::chrono::duration<double>(SystemClock().WallNow()).count());
@@ -790,7 +691,7 @@ Result<IngestSummary> Ingester::Run() {
   started_ = std::chrono::steady_clock::now();
   ORBIT_RETURN_IF_ERROR(BuildSinks());
   for (const Sink& s : sinks_) {
-    stats_.tables.push_back({s.options.name, s.path, s.options.quarantine, 0, 0, -1});
+    stats_.tables.push_back({.name = s.options.name, .path = s.path, .quarantine = s.options.quarantine});
   }
   ORBIT_RETURN_IF_ERROR(CheckAppId());
   // The tables first (local, cheap: a table of another schema is refused before Kafka
@@ -912,6 +813,31 @@ Result<IngestSummary> Ingester::Run() {
 }
 
 }  // namespace
+
+void AddCommitToStats(const CommitResult& r, IngestStats* stats) {
+  if (r.outcome == Outcome::kFenced) return;
+  for (const auto& [sink, rows] : r.duplicates) {
+    stats->tables[sink].duplicates += rows;
+    stats->duplicates += rows;
+  }
+  for (const SinkResult& s : r.sinks) {
+    if (s.outcome != Outcome::kCommitted) continue;
+    TableStats& t = stats->tables[s.sink];
+    t.rows += s.rows;
+    ++t.commits;
+    t.version = s.version;
+  }
+  if (r.outcome != Outcome::kCommitted) return;
+  ++stats->commits;
+  stats->rows += r.rows;
+  stats->quarantined += r.quarantined;
+  stats->files += r.files;
+  stats->parquet_bytes += r.bytes;
+  if (r.version >= 0) {
+    if (stats->first_version < 0) stats->first_version = r.version;
+    stats->last_version = r.version;
+  }
+}
 
 Result<IngestSummary> RunIngest(const IngestOptions& options, std::function<void(const IngestStats&)> on_progress) {
   Ingester ingester(options, std::move(on_progress));

@@ -64,6 +64,8 @@
 
 #include "common/status.h"
 #include "ingest/batch_policy.h"
+#include "ingest/committer.h"
+#include "ingest/pipeline_sinks.h"
 #include "kafka/client.h"
 #include "metrics/latency_recorder.h"
 #include "metrics/metrics.h"
@@ -78,8 +80,6 @@ namespace orbitlake::ingest {
 
 enum class StartingOffsets { kEarliest, kLatest };
 
-// Opens a table's storage from its URI (`quarantine`: it is a quarantine table).
-using TableOpener = std::function<Result<std::shared_ptr<storage::Storage>>(const std::string& uri, bool quarantine)>;
 
 struct IngestOptions {
   kafka::ClientOptions client;
@@ -174,6 +174,8 @@ struct IngestStats {
   int64_t optimize_commits = 0;  // OPTIMIZE commits of --optimize-every
   int64_t optimized_files = 0;   // small files they compacted away
   int assigned_partitions = 0;
+  int64_t input_files = 0;       // file sources: files ingested
+  int64_t unreadable_files = 0;  // file sources: files reported unreadable and skipped
   double seconds = 0;
   std::vector<TableStats> tables;
 };
@@ -183,6 +185,10 @@ struct IngestSummary {
   metrics::LatencyRecorder latency;  // event timestamp -> commit, per row
   metrics::LatencyRecorder commit_duration;  // batch sealed -> committed, per commit
 };
+
+// Adds a committed batch to `stats` (per table and the totals); a fenced batch adds
+// nothing. Shared by the Kafka and the file ingester.
+void AddCommitToStats(const CommitResult& r, IngestStats* stats);
 
 // Runs the ingester until stopped (see file comment). `on_progress` (optional) is called
 // from the loop about every poll with the current stats, for a status line.

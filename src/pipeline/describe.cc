@@ -103,7 +103,12 @@ std::string DescribePipeline(const PipelineSpec& spec) {
 
   for (const auto& s : spec.sources) {
     Fields f;
-    f.Add("topics", Joined(s.topics));
+    if (s.files) {
+      f.Add("files", s.files->dir + "  (" + Joined(s.files->patterns) + ")");
+      f.Add("starting files", s.files->starting == StartFiles::kNew ? "new" : "all");
+    } else {
+      f.Add("topics", Joined(s.topics));
+    }
     f.Add("format", std::string(FormatName(s.format)));
     if (s.starting_offsets) {
       f.Add("starting offsets", *s.starting_offsets == StartFrom::kLatest ? "latest" : "earliest");

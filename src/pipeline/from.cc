@@ -104,6 +104,11 @@ Result<From> ParseFrom(std::string_view text, size_t* error_offset) {
     return From(FromJsonPath{std::move(segments)});
   }
   if (text == "ingest_time") return From(FromIngestTime{});
+  // A file source's metadata: its documents carry the file name, line and modification
+  // time where a Kafka message carries topic, offset and timestamp.
+  if (text == "file.name") return From(FromKafka{FromKafka::Field::kTopic, ""});
+  if (text == "file.line") return From(FromKafka{FromKafka::Field::kOffset, ""});
+  if (text == "file.modified") return From(FromKafka{FromKafka::Field::kTimestamp, ""});
   if (text.starts_with(kHeaderPrefix)) {
     std::string_view name = text.substr(kHeaderPrefix.size());
     if (name.empty()) {

@@ -73,6 +73,10 @@ TEST(ParseFromTest, EveryForm) {
   EXPECT_EQ(kafka("kafka.offset").field, FromKafka::Field::kOffset);
   EXPECT_EQ(kafka("kafka.timestamp").field, FromKafka::Field::kTimestamp);
   EXPECT_EQ(kafka("kafka.key").field, FromKafka::Field::kKey);
+  // A file source's documents: file name, line and modification time in the same slots.
+  EXPECT_EQ(kafka("file.name").field, FromKafka::Field::kTopic);
+  EXPECT_EQ(kafka("file.line").field, FromKafka::Field::kOffset);
+  EXPECT_EQ(kafka("file.modified").field, FromKafka::Field::kTimestamp);
   FromKafka header = kafka("kafka.header.trace-id.v2");
   EXPECT_EQ(header.field, FromKafka::Field::kHeader);
   EXPECT_EQ(header.header, "trace-id.v2");

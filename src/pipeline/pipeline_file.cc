@@ -353,7 +353,8 @@ class FileReader {
 
   // ---- [[source]]
   Status ReadSource(const toml::table& t, const std::string& key, PipelineSpec* spec) {
-    ORBIT_RETURN_IF_ERROR(CheckKeys(t, key, {"name", "topics", "format", "quarantine", "starting_offsets"}));
+    ORBIT_RETURN_IF_ERROR(CheckKeys(t, key, {"name", "topics", "files", "glob", "starting_files", "format", "quarantine",
+                                             "starting_offsets"}));
     SourceSpec source;
     ORBIT_ASSIGN_OR_RETURN(const toml::node* name, Required(t, "name", key, "the source's name (tables refer to it)"));
     ORBIT_ASSIGN_OR_RETURN(source.name, String(*name, Join(key, "name")));
@@ -364,9 +365,24 @@ class FileReader {
     for (const auto& other : spec->sources) {
       if (other.name == source.name) return Err(*name, Join(key, "name"), fmt::format("duplicate source name '{}'", source.name));
     }
-    ORBIT_ASSIGN_OR_RETURN(const toml::node* topics, Required(t, "topics", key, "the Kafka topics to read, e.g. [\"events\"]"));
-    ORBIT_ASSIGN_OR_RETURN(auto names, StringArray(*topics, Join(key, "topics")));
-    if (names.empty()) return Err(*topics, Join(key, "topics"), "empty: name at least one topic");
+    const toml::node* files = t.get("files");
+    if (files != nullptr) {
+      ORBIT_RETURN_IF_ERROR(ReadFiles(t, *files, key, &source));
+    } else {
+      for (const char* only : {"glob", "starting_files"}) {
+        if (const auto* n = t.get(only)) return Err(*n, Join(key, only), "only for a file source (files = \"DIR\")");
+      }
+    }
+    if (files != nullptr && t.get("topics") != nullptr) {
+      return Err(*t.get("topics"), Join(key, "topics"), "a source reads either topics or files, not both");
+    }
+    ORBIT_ASSIGN_OR_RETURN(const toml::node* topics,
+                           files != nullptr ? Result<const toml::node*>(nullptr)
+                                            : Required(t, "topics", key, "the Kafka topics to read, e.g. [\"events\"], "
+                                                                         "or files = \"DIR\" for a folder of JSON files"));
+    std::vector<std::pair<std::string, const toml::node*>> names;
+    if (topics != nullptr) { ORBIT_ASSIGN_OR_RETURN(names, StringArray(*topics, Join(key, "topics"))); }
+    if (topics != nullptr && names.empty()) return Err(*topics, Join(key, "topics"), "empty: name at least one topic");
     for (size_t i = 0; i < names.size(); ++i) {
       const auto& [topic, node] = names[i];
       std::string tkey = Index(Join(key, "topics"), i);
@@ -391,7 +407,13 @@ class FileReader {
       else return Err(*f, Join(key, "format"), fmt::format("unknown format '{}'{}; one of json, telemetry", format,
                                                             DidYouMean(format, {"json", "telemetry"})));
     }
+    if (files != nullptr && source.format != Format::kJson) {
+      return Err(*t.get("format"), Join(key, "format"), "a file source reads JSON (format = \"json\")");
+    }
     if (const auto* q = t.get("quarantine")) { ORBIT_ASSIGN_OR_RETURN(source.quarantine_path, String(*q, Join(key, "quarantine"))); }
+    if (const auto* so = t.get("starting_offsets"); so != nullptr && files != nullptr) {
+      return Err(*so, Join(key, "starting_offsets"), "for Kafka sources; a file source has starting_files");
+    }
     if (const auto* so = t.get("starting_offsets")) {
       ORBIT_ASSIGN_OR_RETURN(std::string from, String(*so, Join(key, "starting_offsets")));
       if (from == "earliest") source.starting_offsets = StartFrom::kEarliest;
@@ -401,6 +423,37 @@ class FileReader {
     }
     spec->sources.push_back(std::move(source));
     source_nodes_.push_back(&t);
+    return Status::OK();
+  }
+
+  // files = "DIR", glob = "*.json" | [...], starting_files = "all" | "new"
+  Status ReadFiles(const toml::table& t, const toml::node& dir, const std::string& key, SourceSpec* source) {
+    FilesSpec files;
+    ORBIT_ASSIGN_OR_RETURN(files.dir, String(dir, Join(key, "files")));
+    if (files.dir.empty()) return Err(dir, Join(key, "files"), "empty: the folder to read JSON files from");
+    if (const auto* g = t.get("glob")) {
+      files.patterns.clear();
+      if (g->is_string()) {
+        files.patterns.push_back(g->as_string()->get());
+      } else {
+        ORBIT_ASSIGN_OR_RETURN(auto globs, StringArray(*g, Join(key, "glob")));
+        for (auto& [p, node] : globs) files.patterns.push_back(p);
+      }
+      if (files.patterns.empty()) return Err(*g, Join(key, "glob"), "empty: give at least one pattern, e.g. \"*.json\"");
+      for (const auto& p : files.patterns) {
+        if (p.empty() || p.find('/') != std::string::npos) {
+          return Err(*g, Join(key, "glob"), fmt::format("'{}': a pattern matches file names in the folder (no '/')", p));
+        }
+      }
+    }
+    if (const auto* sf = t.get("starting_files")) {
+      ORBIT_ASSIGN_OR_RETURN(std::string from, String(*sf, Join(key, "starting_files")));
+      if (from == "all") files.starting = StartFiles::kAll;
+      else if (from == "new") files.starting = StartFiles::kNew;
+      else return Err(*sf, Join(key, "starting_files"), fmt::format("'{}' is not all or new{}", from,
+                                                                    DidYouMean(from, {"all", "new"})));
+    }
+    source->files = std::move(files);
     return Status::OK();
   }
 

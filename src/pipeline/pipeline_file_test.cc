@@ -116,6 +116,44 @@ columns = [{{ name = "a", type = "long" }}]
   EXPECT_THAT(bad.status().message(), HasSubstr("p.toml:4:20: source[0].starting_offsets: 'lates' is not earliest or latest"));
 }
 
+TEST(PipelineFileTest, FileSources) {
+  constexpr std::string_view kBase = R"([[source]]
+name = "landing"
+{}
+[[table]]
+name = "bronze"
+path = "lake/bronze"
+columns = [{{ name = "a", type = "long" }}, {{ name = "f", type = "string", from = "file.name" }}]
+)";
+  auto plain = ParsePipeline(fmt::format(kBase, "files = \"./data/landing\""), "p.toml");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  ASSERT_TRUE(plain->sources[0].files.has_value());
+  EXPECT_TRUE(plain->sources[0].topics.empty());
+  EXPECT_EQ(plain->sources[0].files->dir, "./data/landing");
+  EXPECT_EQ(plain->sources[0].files->starting, StartFiles::kAll);
+  EXPECT_THAT(plain->sources[0].files->patterns, ::testing::Contains("*.json.gz"));
+  auto globbed = ParsePipeline(fmt::format(kBase, "files = \"in\"\nglob = [\"*.ndjson\", \"x-*.json\"]\n"
+                                                  "starting_files = \"new\""), "p.toml");
+  ASSERT_TRUE(globbed.ok()) << globbed.status().ToString();
+  EXPECT_EQ(globbed->sources[0].files->patterns, (std::vector<std::string>{"*.ndjson", "x-*.json"}));
+  EXPECT_EQ(globbed->sources[0].files->starting, StartFiles::kNew);
+  auto one_glob = ParsePipeline(fmt::format(kBase, "files = \"in\"\nglob = \"*.log\""), "p.toml");
+  ASSERT_TRUE(one_glob.ok()) << one_glob.status().ToString();
+  EXPECT_EQ(one_glob->sources[0].files->patterns, std::vector<std::string>{"*.log"});
+
+  auto error = [&](const std::string& keys) {
+    return ParsePipeline(fmt::format(kBase, keys), "p.toml").status().message();
+  };
+  EXPECT_THAT(error("files = \"in\"\ntopics = [\"t\"]"), HasSubstr("either topics or files"));
+  EXPECT_THAT(error("topics = [\"t\"]\nglob = \"*.json\""), HasSubstr("source[0].glob: only for a file source"));
+  EXPECT_THAT(error("files = \"in\"\nstarting_offsets = \"latest\""), HasSubstr("starting_files"));
+  EXPECT_THAT(error("files = \"in\"\nstarting_files = \"old\""), HasSubstr("'old' is not all or new"));
+  EXPECT_THAT(error("files = \"in\"\nformat = \"telemetry\""), HasSubstr("a file source reads JSON"));
+  EXPECT_THAT(error("files = \"in\"\nglob = \"sub/*.json\""), HasSubstr("no '/'"));
+  EXPECT_THAT(error("files = \"\""), HasSubstr("empty"));
+  EXPECT_THAT(error(""), HasSubstr("files = \"DIR\""));  // neither: the hint names both
+}
+
 TEST(PipelineFileTest, DedupKeyAndWindow) {
   constexpr std::string_view kBase = R"([[source]]
 name = "s"

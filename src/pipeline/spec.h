@@ -108,9 +108,24 @@ enum class Format { kJson, kTelemetry };
 // Where a source's partitions that no table of it has seen start reading.
 enum class StartFrom { kEarliest, kLatest };
 
+// Which files of a file source's folder the first start takes (see FilesSpec).
+enum class StartFiles { kAll, kNew };
+
+// `files = "DIR"`: a folder of JSON files instead of Kafka topics (docs/pipelines.md,
+// "File sources"). Each file is ingested once, as a whole, in one commit per table.
+struct FilesSpec {
+  std::string dir;  // a folder or file:// URI
+  // File name patterns (fnmatch(3), on the name only; files in sub-folders are not read).
+  std::vector<std::string> patterns = {"*.json", "*.jsonl", "*.ndjson", "*.json.gz", "*.jsonl.gz", "*.ndjson.gz"};
+  // kNew: the files present at the first start (no table holds any file yet) are
+  // recorded as skipped, not read. Default kAll.
+  StartFiles starting = StartFiles::kAll;
+};
+
 struct SourceSpec {
   std::string name;
-  std::vector<std::string> topics;
+  std::vector<std::string> topics;  // empty for a file source
+  std::optional<FilesSpec> files;   // set: a file source (no topics)
   Format format = Format::kJson;
   // Where messages of this source that no table takes (no route) and undecodable ones
   // go. Default "<first table's folder>/../<source>-quarantine" is decided by the file

@@ -1,13 +1,17 @@
 #include "storage/table_uri.h"
 
 #include <cctype>
+#include <string>
+#include <vector>
 
 #include "storage/local_storage.h"
+#include "storage/s3_storage.h"
 
 namespace orbitlake::storage {
 namespace {
 
-constexpr std::string_view kSupported = "use a local path or a file:// URI such as file:///abs/path";
+constexpr std::string_view kSupported =
+    "use a local path, a file:// URI such as file:///abs/path, or s3://bucket/prefix";
 
 bool IsSchemeChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
@@ -60,6 +64,27 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// "s3://bucket/prefix" after the scheme and its ':'.
+Result<TableLocation> ParseS3(std::string_view uri, std::string_view rest) {
+  const std::string quoted = "'" + std::string(uri) + "'";
+  if (!rest.starts_with("//")) {
+    return Status::InvalidArgument("S3 table URI " + quoted + " must look like s3://bucket/prefix");
+  }
+  rest.remove_prefix(2);
+  if (rest.find_first_of("?#") != std::string_view::npos) {
+    return Status::InvalidArgument("S3 table URI " + quoted + " has a query or fragment ('?', '#')");
+  }
+  size_t slash = rest.find('/');
+  std::string bucket(rest.substr(0, slash));
+  if (bucket.empty()) return Status::InvalidArgument("S3 table URI " + quoted + " names no bucket");
+  std::string prefix(slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
+  while (prefix.ends_with('/')) prefix.pop_back();
+  if (prefix.starts_with('/') || prefix.find("//") != std::string::npos) {
+    return Status::InvalidArgument("S3 table URI " + quoted + " has an empty path segment ('//')");
+  }
+  return TableLocation{"s3", std::move(prefix), std::move(bucket)};
+}
+
 }  // namespace
 
 Result<TableLocation> ParseTableUri(std::string_view uri) {
@@ -69,12 +94,12 @@ Result<TableLocation> ParseTableUri(std::string_view uri) {
   std::string_view scheme = SchemeOf(uri);
   if (scheme.empty()) return TableLocation{"file", std::string(uri)};
   const std::string quoted = "'" + std::string(uri) + "'";
+  std::string_view rest = uri.substr(scheme.size() + 1);
+  if (Lower(scheme) == "s3" || Lower(scheme) == "s3a") return ParseS3(uri, rest);
   if (Lower(scheme) != "file") {
     return Status::Unsupported("table URI scheme '" + std::string(scheme) + "' in " + quoted +
-                               " is not supported (" + std::string(kSupported) +
-                               "; object stores such as S3 are not supported yet)");
+                               " is not supported (" + std::string(kSupported) + ")");
   }
-  std::string_view rest = uri.substr(scheme.size() + 1);
   if (rest.find_first_of("?#") != std::string_view::npos) {
     return Status::InvalidArgument("table URI " + quoted + " has a query or fragment ('?', '#'); " +
                                    "percent-encode them in the path (%3F, %23)");
@@ -100,11 +125,42 @@ Result<TableLocation> ParseTableUri(std::string_view uri) {
                                    std::string(kSupported) + ")");
   }
   ORBIT_ASSIGN_OR_RETURN(std::string decoded, PercentDecode(uri, path));
-  return TableLocation{"file", std::move(decoded)};
+  return TableLocation{"file", std::move(decoded), {}};
 }
 
-Result<std::shared_ptr<Storage>> OpenTableStorage(std::string_view uri) {
+Status CheckStorageOptions(const StorageOptions& options) {
+  for (const auto& [key, _] : options) ORBIT_RETURN_IF_ERROR(CanonicalS3OptionName(key).status());
+  return Status::OK();
+}
+
+Result<StorageOptions> ParseStorageOptions(const std::vector<std::string>& items) {
+  StorageOptions out;
+  for (const auto& item : items) {
+    const size_t eq = item.find('=');
+    // The value may be a secret: messages never show it (nor an item without '=', which
+    // may be a value given alone).
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument(std::string("storage option ") +
+                                     (eq == 0 ? "without a key" : "without '='") +
+                                     ": write key=value, e.g. -S endpoint_url=http://127.0.0.1:8333");
+    }
+    std::string key = item.substr(0, eq);
+    ORBIT_RETURN_IF_ERROR(CanonicalS3OptionName(key).status());
+    out[std::move(key)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+Result<std::shared_ptr<Storage>> OpenTableStorage(std::string_view uri, const StorageOptions& storage_options) {
   ORBIT_ASSIGN_OR_RETURN(TableLocation location, ParseTableUri(uri));
+  ORBIT_RETURN_IF_ERROR(CheckStorageOptions(storage_options));
+  if (location.scheme == "s3") {
+    auto options = S3OptionsFromEnvironment(storage_options);
+    if (!options.ok()) return options.status().WithContext("table '" + std::string(uri) + "'");
+    ORBIT_ASSIGN_OR_RETURN(std::unique_ptr<S3Storage> s3,
+                           S3Storage::Open(std::move(*options), location.bucket, location.path));
+    return std::shared_ptr<Storage>(std::move(s3));
+  }
   return std::shared_ptr<Storage>(std::make_shared<LocalStorage>(location.path));
 }
 

@@ -108,3 +108,52 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+class S3Server:
+    """The S3 server of a test run (SeaweedFS from scripts/s3) on loopback.
+
+    `env` holds its AWS_* variables (endpoint, key pair, region, AWS_ALLOW_HTTP) for
+    orbitlake's environment, `storage_options` the same for delta-rs plus conditional_put
+    = etag: delta-rs then commits with `If-None-Match: *` as orbitlake does, so both
+    can write one table without a lock service.
+    """
+
+    bucket = "lake"
+
+    def __init__(self, env: dict):
+        self.env = env
+        self.storage_options = {**env, "conditional_put": "etag"}
+
+    def uri(self, name: str) -> str:
+        return f"s3://{self.bucket}/{name}"
+
+    def process_env(self) -> dict:
+        return {**os.environ, **self.env}
+
+
+def _read_aws_env(path: pathlib.Path) -> dict:
+    env = {}
+    for line in path.read_text().splitlines():
+        line = line.strip().removeprefix("export ")
+        if "=" in line:
+            k, v = line.split("=", 1)
+            env[k] = v.strip("'\"")
+    return env
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """CTest's s3_server fixture (ORBITLAKE_TEST_S3_DIR/aws.env), else a session server
+    started with scripts/s3 on a free port and stopped at the end."""
+    sdir = os.environ.get("ORBITLAKE_TEST_S3_DIR")
+    if sdir and (pathlib.Path(sdir) / "aws.env").exists():
+        yield S3Server(_read_aws_env(pathlib.Path(sdir) / "aws.env"))
+        return
+    sdir = tmp_path_factory.mktemp("s3")
+    subprocess.run([str(ROOT / "scripts" / "s3"), "start", "--dir", str(sdir), "--port", "auto", "--bucket", "lake"],
+                   check=True, capture_output=True, text=True)
+    try:
+        yield S3Server(_read_aws_env(sdir / "aws.env"))
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "s3"), "stop", "--dir", str(sdir)], check=False)

@@ -119,7 +119,7 @@ def config_error(orbitlake_bin, tmp_path, text, command="ingest"):
     ('[ingets]\n', 1, "unknown section [ingets]"),
     ('[ingest]\nmax-rows = 0\n', 2, "key 'max-rows' in [ingest]: must be an integer from 1 to 100000000"),
     ('[ingest]\nmax-rows = 10\nmax-rows = 20\n', 3, "cannot redefine existing integer 'max-rows'"),
-    ('[ingest]\ntable = "s3://bucket/t"\n', 2, "key 'table' in [ingest]: table URI scheme 's3'"),
+    ('[ingest]\ntable = "gs://bucket/t"\n', 2, "key 'table' in [ingest]: table URI scheme 'gs'"),
     ('[ingest]\nuntil-caught-up = "yes"\n', 2, "is a flag"),
     ('[produce]\nrate = -1\n', 2, "key 'rate' in [produce]"),  # a broken section of another command
 ])
@@ -204,12 +204,19 @@ def test_a_topic_list_in_the_environment_is_split_or_refused(orbitlake_bin, tmp_
 
 @pytest.mark.parametrize("command", [["ingest", "--table"], ["ingest", "--quarantine-table"], ["tail"], ["history"],
                                      ["describe"], ["demo", "--data-dir"], ["smoke", "-o"]])
-@pytest.mark.parametrize("location, says", [("s3://bucket/t", "table URI scheme 's3' in 's3://bucket/t'"),
+@pytest.mark.parametrize("location, says", [("gs://bucket/t", "table URI scheme 'gs' in 'gs://bucket/t'"),
                                             ("", "empty")])
 def test_unsupported_or_empty_table_locations_are_refused(orbitlake_bin, tmp_path, command, location, says):
     out = run([orbitlake_bin, *command, location], cwd=tmp_path)
     assert_usage_error(out, command[0], says)
     assert list(tmp_path.iterdir()) == [], "a folder was created for a refused location"
+
+
+@pytest.mark.parametrize("command", [["demo", "--data-dir"], ["smoke", "-o"]])
+def test_local_folders_refuse_s3_locations(orbitlake_bin, tmp_path, command):
+    out = run([orbitlake_bin, *command, "s3://bucket/d"], cwd=tmp_path)
+    assert_usage_error(out, command[0], "'s3://bucket/d' is not a local folder")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_file_uris_work_everywhere_a_table_is_taken(orbitlake_bin, brokers, unique, tmp_path):

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+extern char** environ;
+
 namespace orbitlake::testing {
 
 namespace {
@@ -40,6 +42,32 @@ std::string TestMqttUrl() {
   return FixtureAddress("ORBITLAKE_TEST_MQTT", "ORBITLAKE_TEST_MQTT_DIR", "url",
                         "no test MQTT broker: run this test through ctest (its mqtt_broker fixture starts one), "
                         "or start one with scripts/mqtt start and set ORBITLAKE_TEST_MQTT=tcp://host:port");
+}
+
+std::optional<std::map<std::string, std::string>> TestS3Config() {
+  std::map<std::string, std::string> vars;
+  if (const char* dir = std::getenv("ORBITLAKE_TEST_S3_DIR"); dir != nullptr && *dir != '\0') {
+    std::ifstream in(std::filesystem::path(dir) / "aws.env");
+    std::string line;
+    while (std::getline(in, line)) {
+      size_t eq = line.find('=');
+      if (eq != std::string::npos) vars[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    if (vars.empty()) {
+      ADD_FAILURE() << "no S3 test server: " << dir << "/aws.env is missing or empty (did the s3_server fixture "
+                    << "start? see its output)";
+    }
+    return vars;
+  }
+  const char* endpoint = std::getenv("ORBITLAKE_TEST_S3_ENDPOINT");
+  if (endpoint == nullptr || *endpoint == '\0') return std::nullopt;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv(*e);
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos && kv.starts_with("AWS_")) vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  vars["AWS_ENDPOINT_URL"] = endpoint;
+  return vars;
 }
 
 std::string UniqueName(const std::string& prefix) {

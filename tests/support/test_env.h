@@ -7,6 +7,8 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
 
 namespace orbitlake::testing {
@@ -18,6 +20,19 @@ std::string TestBrokers();
 // ORBITLAKE_TEST_MQTT_DIR/url); ORBITLAKE_TEST_MQTT overrides it. Fails the current test
 // (and returns "") when none.
 std::string TestMqttUrl();
+
+// The S3 server of this test run as AWS_* configuration variables (endpoint, key pair,
+// region, AWS_ALLOW_HTTP; S3OptionsFromConfig takes them) and its bucket "lake":
+//   - ORBITLAKE_TEST_S3_DIR (the s3_server CTest fixture): read from DIR/aws.env, which
+//     scripts/s3 writes; a missing or empty file fails the current test.
+//   - else ORBITLAKE_TEST_S3_ENDPOINT (a server started by hand: scripts/s3 start, then
+//     eval "$(scripts/s3 env)"): that endpoint and the AWS_* variables of the process.
+//   - else nullopt: the caller skips, saying how to get a server.
+std::optional<std::map<std::string, std::string>> TestS3Config();
+inline constexpr const char* kTestS3Bucket = "lake";
+inline constexpr const char* kNoTestS3Server =
+    "no S3 test server: run through ctest (its s3_server fixture starts one), or "
+    "scripts/s3 start --port auto; eval \"$(scripts/s3 env)\"; export ORBITLAKE_TEST_S3_ENDPOINT=$AWS_ENDPOINT_URL";
 
 // "<prefix>-<pid>-<random>": a topic/group/folder name no other test run uses.
 std::string UniqueName(const std::string& prefix);
