@@ -25,6 +25,7 @@ constexpr std::chrono::hours kIngestMaxDuration{24};  // ParseDuration's own lim
 constexpr int64_t kMaxBatchRows = 100'000'000;     // ~3 GB of Parquet: beyond that memory is the limit
 constexpr int64_t kMinBatchBytes = int64_t{1} << 20;  // 1 MiB: below it every row group closes a batch
 constexpr int64_t kMaxBatchBytes = int64_t{64} << 30;
+constexpr int64_t kMaxOptimizeEvery = 1'000'000;
 
 struct IngestFlags {
   KafkaFlags kafka;
@@ -128,6 +129,10 @@ void PrintSummary(const IngestFlags& f, const ingest::IngestSummary& r) {
                  t.duplicates > 0 ? fmt::format("  ({} duplicates dropped)", t.duplicates) : "");
     }
     if (s.duplicates > 0) fmt::print("         {} duplicate rows dropped by dedup keys\n", s.duplicates);
+  }
+  if (f.options.optimize_every > 0) {
+    fmt::print("         background optimize: {} OPTIMIZE commits compacted {} small files\n", s.optimize_commits,
+               s.optimized_files);
   }
   if (s.missed > 0 || s.resets > 0) {
     fmt::print("         {} offsets deleted by Kafka before they were ingested, {} partitions reset\n", s.missed,
@@ -334,6 +339,13 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "Where partitions the table has never seen start: earliest or latest")
       ->capture_default_str()
       ->check(CLI::IsMember({"earliest", "latest"}));
+  sub->add_option("--optimize-every", f->options.optimize_every,
+                  "Every N commits to a table, compact the partitions this ingester wrote to (OPTIMIZE, on a "
+                  "background thread: ingestion never waits for it, and it cannot conflict with the appends). "
+                  "Target file size: the table's delta.targetFileSize, else 100 MiB. 0 = off; "
+                  "'orbitlake optimize' does the same by hand")
+      ->capture_default_str()
+      ->check(IntegerIn(0, kMaxOptimizeEvery));
   sub->add_flag("--until-caught-up", f->options.until_caught_up,
                 "Stop once every partition reached the end offsets seen at start (one-shot backfill); for file "
                 "sources, once a listing finds no file left to ingest");

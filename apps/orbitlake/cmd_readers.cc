@@ -1,5 +1,6 @@
 // orbitlake tail / history / describe: read a Delta table (the seed's read_bronze/read_silver).
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include <fmt/format.h>
@@ -24,8 +25,33 @@ struct ReaderFlags {
   std::string poll = "1s";
   std::vector<std::string> columns;
   std::optional<int64_t> limit;
+  // tail / describe: time travel (--version N, --as-of TIMESTAMP).
+  std::optional<int64_t> version;
+  std::optional<std::string> as_of;
   std::vector<std::string> storage_options;  // -S
 };
+
+// --version and --as-of (tail, describe): which version to read; one of them at most.
+void AddTimeTravel(CLI::App* sub, ReaderFlags* f) {
+  auto* v = sub->add_option("--version", f->version, "Read this older version of the table (time travel)")
+                ->check(IntegerIn(0, std::numeric_limits<int64_t>::max()));
+  sub->add_option("--as-of", f->as_of,
+                  "Read the table as it was at this time: the latest version committed at or before it.\n"
+                  "RFC 3339 (2026-12-03T11:50:00Z, 2026-12-03T12:50:00+01:00) or a date (2026-12-03 = its midnight UTC)")
+      ->check(CLI::Validator(
+          [](std::string& s) {
+            auto ms = readers::ParseAsOf(s);
+            return ms.ok() ? std::string() : ms.status().message();
+          },
+          "TIMESTAMP"))
+      ->excludes(v);
+}
+
+readers::TimeTravel TimeTravelOf(const ReaderFlags& f) {
+  readers::TimeTravel at{.version = f.version};
+  if (f.as_of) at.as_of_ms = *readers::ParseAsOf(*f.as_of);  // checked at parse time
+  return at;
+}
 
 void AddCommon(CLI::App* sub, ReaderFlags* f) {
   sub->add_option("table", f->table, kTableLocationHelp)->required()->check(TableLocation());
@@ -45,7 +71,7 @@ int RunTail(ReaderFlags& f) {
   auto opened = OpenTableWith(f.table, f.storage_options);
   if (!opened.ok()) return Fail("tail", opened.status());
   storage::Storage& storage = **opened;
-  auto snap = readers::LoadForReading(storage, f.table);
+  auto snap = readers::LoadForReading(storage, f.table, TimeTravelOf(f));
   if (!snap.ok()) return Fail("tail", snap.status());
   auto rows = readers::TailRows(storage, *snap, f.rows, f.columns);
   if (!rows.ok()) return Fail("tail", rows.status());
@@ -92,7 +118,7 @@ int RunDescribe(ReaderFlags& f) {
   auto opened = OpenTableWith(f.table, f.storage_options);
   if (!opened.ok()) return Fail("describe", opened.status());
   storage::Storage& storage = **opened;
-  auto snap = readers::LoadForReading(storage, f.table);
+  auto snap = readers::LoadForReading(storage, f.table, TimeTravelOf(f));
   if (!snap.ok()) return Fail("describe", snap.status());
   auto d = readers::Describe(storage, *snap, f.table);
   if (!d.ok()) return Fail("describe", d.status());
@@ -118,7 +144,9 @@ void AddReaderCommands(CLI::App& root, RunFn& run) {
     sub->add_option("-n,--rows", f->rows, "Rows to show (0: none, e.g. with --follow)")
         ->capture_default_str()
         ->check(IntegerIn(0, kMaxRows));
-    sub->add_flag("-f,--follow", f->follow, "Print new rows as commits arrive");
+    auto* follow = sub->add_flag("-f,--follow", f->follow, "Print new rows as commits arrive");
+    AddTimeTravel(sub, f.get());
+    follow->excludes("--version")->excludes("--as-of");
     sub->add_option("--poll", f->poll, "How often --follow looks for new commits")
         ->capture_default_str()
         ->check(DurationIn(std::chrono::milliseconds(10), std::chrono::hours(24)));
@@ -141,6 +169,7 @@ void AddReaderCommands(CLI::App& root, RunFn& run) {
         "describe", "A Delta table's schema, partition columns, protocol, live files and bytes, row count,\n"
                     "and the Kafka offset committed per partition (its txn actions).");
     AddCommon(sub, f.get());
+    AddTimeTravel(sub, f.get());
     sub->callback([f, &run] { run = [f] { return RunDescribe(*f); }; });
   }
 }

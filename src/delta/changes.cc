@@ -22,6 +22,8 @@ constexpr MetricAliases kKeyMetrics[] = {
     {"partitions_optimized", {"partitionsOptimized", "partitions_optimized", nullptr, nullptr}},
     {"skipped_files", {"totalFilesSkipped", "total_files_skipped", nullptr, nullptr}},
     {"deleted_files", {"numDeletedFiles", "num_deleted_files", nullptr, nullptr}},
+    {"files_to_delete", {"numFilesToDelete", "num_files_to_delete", nullptr, nullptr}},  // VACUUM START
+    {"bytes_to_delete", {"sizeOfDataToDelete", "size_of_data_to_delete", nullptr, nullptr}},
 };
 
 // Rows written, when the adds have no statistics.

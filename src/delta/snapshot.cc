@@ -7,6 +7,7 @@
 
 #include "delta/checkpoint.h"
 #include "delta/log_files.h"
+#include "delta/partition.h"
 #include "delta/protocol.h"
 #include "delta/schema.h"
 
@@ -68,9 +69,20 @@ Result<TableState> Replay(storage::Storage& storage, const LogListing& listing, 
   int64_t latest = listing.commits.empty() ? listing.checkpoints.rbegin()->first : listing.commits.rbegin()->first;
   if (!listing.checkpoints.empty()) latest = std::max(latest, listing.checkpoints.rbegin()->first);
   int64_t target = version.value_or(latest);
-  if (target > latest) {
-    return Status::NotFound("table " + storage.Describe("") + " has no version " + std::to_string(target) +
-                            " (latest " + std::to_string(latest) + ")");
+  if (target > latest || target < 0) {
+    return Status::InvalidArgument("table " + storage.Describe("") + " has no version " + std::to_string(target) +
+                                   " (latest " + std::to_string(latest) + ")");
+  }
+  // Time travel before the oldest checkpoint needs commit 0 and every commit after it;
+  // once a log cleanup deleted them, that version cannot be rebuilt.
+  const bool replayable_from_zero = listing.commits.count(0) > 0;
+  if (version && !replayable_from_zero &&
+      (listing.checkpoints.empty() || listing.checkpoints.begin()->first > target)) {
+    const std::string oldest = listing.checkpoints.empty() ? std::string("none")
+                                                           : std::to_string(listing.checkpoints.begin()->first);
+    return Status::InvalidArgument("version " + std::to_string(target) + " of " + storage.Describe("") +
+                                   " can no longer be read: the log before it was cleaned up after a checkpoint "
+                                   "(oldest readable version: " + oldest + ")");
   }
   // Newest usable checkpoint first; an unreadable one is skipped (it may be torn by a
   // writer that died, or written by a peer in a layout we cannot read).
@@ -162,6 +174,32 @@ Result<Snapshot> LoadSnapshot(storage::Storage& storage, std::optional<int64_t> 
   ORBIT_ASSIGN_OR_RETURN(auto listing, ListLog(storage, std::nullopt));
   ORBIT_ASSIGN_OR_RETURN(auto state, Replay(storage, listing, version));
   return Snapshot::FromState(std::move(state));
+}
+
+Result<int64_t> VersionAsOf(storage::Storage& storage, int64_t timestamp_ms) {
+  ORBIT_ASSIGN_OR_RETURN(auto listing, ListLog(storage, std::nullopt));
+  if (listing.commits.empty()) {
+    return Status::NotFound("no Delta table at " + storage.Describe("") + " (no _delta_log commits)");
+  }
+  std::optional<int64_t> found;
+  std::optional<int64_t> previous_ms;
+  for (const auto& [version, path] : listing.commits) {
+    int64_t ts = listing.mtimes[path];
+    if (previous_ms && ts <= *previous_ms) ts = *previous_ms + 1;  // Spark's monotonic commit times
+    previous_ms = ts;
+    if (ts > timestamp_ms) break;
+    found = version;
+  }
+  if (!found) {
+    const auto& [first_version, first_path] = *listing.commits.begin();
+    const std::string which = first_version == 0 ? "the first commit"
+                                                 : "the oldest commit still in the log (version " +
+                                                       std::to_string(first_version) + ")";
+    return Status::InvalidArgument("timestamp " + FormatTimestampMicros(timestamp_ms * 1000, 'T', "Z") + " is before " +
+                                   which + " of " + storage.Describe("") + ", made at " +
+                                   FormatTimestampMicros(listing.mtimes[first_path] * 1000, 'T', "Z"));
+  }
+  return *found;
 }
 
 Result<std::optional<int64_t>> LatestCheckpointVersion(storage::Storage& storage, int64_t at_most) {

@@ -58,8 +58,22 @@ class Snapshot {
   std::shared_ptr<arrow::Schema> schema_;
 };
 
-// Loads the latest version, or `version` (time travel). NotFound when there is no table.
+// Loads the latest version, or `version` (time travel). NotFound when there is no table;
+// InvalidArgument naming the valid range for a version the table does not have (negative
+// or after the latest), and for one that can no longer be rebuilt because the commits
+// before the oldest checkpoint were cleaned up (naming the oldest readable version).
 Result<Snapshot> LoadSnapshot(storage::Storage& storage, std::optional<int64_t> version = std::nullopt);
+
+// Time travel by time, as Delta's timestampAsOf: the latest version whose commit
+// timestamp is <= `timestamp_ms` (ms since the epoch); a time after the latest commit
+// gives the latest version. A commit's timestamp is its log file's modification time
+// (the protocol's rule without in-commit timestamps; Spark and delta-rs read the same),
+// made strictly increasing over versions as Spark does (a commit not later than the one
+// before counts as 1 ms after it), so writers' clock skew cannot reorder versions.
+// NotFound when there is no table; InvalidArgument when `timestamp_ms` is before the
+// oldest commit still in the log (the first one, or the oldest a cleanup kept), naming
+// its time. The version found may still be unreadable (LoadSnapshot says why).
+Result<int64_t> VersionAsOf(storage::Storage& storage, int64_t timestamp_ms);
 
 // Reads and parses the commit file of `version` (NotFound when absent).
 Result<std::vector<Action>> ReadCommit(storage::Storage& storage, int64_t version);

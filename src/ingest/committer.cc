@@ -269,7 +269,12 @@ Result<SinkResult> Committer::CommitSink(const std::vector<PartitionRange>& rang
     return result;  // kEmpty
   }
   result.files = static_cast<int64_t>(req.adds.size());
-  for (const auto& a : req.adds) result.bytes += a.size;
+  for (const auto& a : req.adds) {
+    result.bytes += a.size;
+    if (std::find(result.partitions.begin(), result.partitions.end(), a.partition_values) == result.partitions.end()) {
+      result.partitions.push_back(a.partition_values);
+    }
+  }
   ORBIT_RETURN_IF_ERROR(EnsureTable(commit.sink));
   auto outcome = sink.table->Append(std::move(req));
   if (!outcome.ok()) return outcome.status().WithContext("committing to " + o.name);

@@ -124,6 +124,8 @@ struct SinkResult {
   int64_t duplicates = 0;  // rows dropped by the sink's dedup window
   int64_t files = 0;
   int64_t bytes = 0;
+  // Distinct partition values of the files added (for --optimize-every).
+  std::vector<delta::PartitionValues> partitions;
 };
 
 struct CommitResult {

@@ -16,6 +16,7 @@
 #include "ingest/pipeline_sinks.h"
 #include "kafka/admin.h"
 #include "kafka/consumer.h"
+#include "maintenance/background_optimize.h"
 #include "storage/table_uri.h"
 
 namespace orbitlake::ingest {
@@ -138,6 +139,9 @@ class Ingester final : public kafka::RebalanceListener {
   BatchPolicy policy_;
   Metrics metrics_;
   std::unique_ptr<kafka::Consumer> consumer_;
+  // --optimize-every; declared before committer_, whose commits it hears of, so it is
+  // destroyed (stopped) after it.
+  std::unique_ptr<maintenance::BackgroundOptimizer> optimizer_;
   std::unique_ptr<Committer> committer_;
   std::vector<Sink> sinks_;
   std::vector<Source> sources_;
@@ -628,6 +632,11 @@ void Ingester::OnCommit(const CommitResult& r) {
     fmt::print(stderr, "orbitlake ingest: {}; batch not written again\n", r.detail);
   }
   AddCommitToStats(r, &stats_);
+  for (const SinkResult& s : r.sinks) {
+    if (optimizer_ && s.outcome == Outcome::kCommitted) {
+      optimizer_->Committed(sinks_[s.sink].path, sinks_[s.sink].options.storage, s.partitions);
+    }
+  }
   for (const auto& d : r.duplicates) {
     if (metrics_.duplicates) metrics_.duplicates->Add(static_cast<double>(d.second));
   }
@@ -670,6 +679,11 @@ IngestStats Ingester::Stats() {
   std::lock_guard lock(mu_);
   IngestStats s = stats_;
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (optimizer_) {
+    const auto os = optimizer_->stats();
+    s.optimize_commits = os.commits;
+    s.optimized_files = os.files_removed;
+  }
   return s;
 }
 
@@ -687,6 +701,18 @@ Result<IngestSummary> Ingester::Run() {
   co.app_id = o_.app_id;
   co.table_options.parquet.row_group_rows = o_.row_group_rows;
   co.latency_histogram = metrics_.latency_seconds;
+  if (o_.optimize_every > 0) {
+    maintenance::BackgroundOptimizeOptions bo;
+    bo.every_commits = o_.optimize_every;
+    bo.optimize.target_size = o_.optimize_target_size;
+    bo.optimize.parquet.row_group_rows = o_.row_group_rows;
+    bo.on_run = [](const std::string& table, const Result<maintenance::OptimizeResult>& r) {
+      // Failures are retried at the table's next due run; the ingester goes on.
+      if (!r.ok()) fmt::print(stderr, "orbitlake ingest: background optimize of {} (retried later): {}\n", table,
+                              r.status().ToString());
+    };
+    optimizer_ = std::make_unique<maintenance::BackgroundOptimizer>(std::move(bo));
+  }
   ORBIT_ASSIGN_OR_RETURN(committer_, Committer::Start(co, [this](const CommitResult& r) { OnCommit(r); }));
 
   // Fail fast, naming the servers, when Kafka cannot be reached at all; once running,
@@ -776,6 +802,7 @@ Result<IngestSummary> Ingester::Run() {
   }
   (void)consumer_->Close();
   committer_->Stop();
+  if (optimizer_) optimizer_->Stop();  // cancels a compaction in progress: nothing half-done
   if (loop_status.ok()) loop_status = committer_->fatal();
   if (!loop_status.ok()) return loop_status;
   IngestSummary summary;

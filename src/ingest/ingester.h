@@ -129,6 +129,14 @@ struct IngestOptions {
   std::chrono::milliseconds poll_timeout{100};
   // How long the start-up check waits for the brokers to answer. Default 15 s.
   std::chrono::milliseconds startup_timeout{15'000};
+  // Compact, in the background, the partitions this ingester wrote to after every this
+  // many commits of a table (maintenance/background_optimize.h: a thread of its own,
+  // never blocking the consume/commit loop, unable to conflict with the appends).
+  // Default 0: off (compact with `orbitlake optimize` instead).
+  int64_t optimize_every = 0;
+  // Target file size of those compactions. Default nullopt: the table's
+  // delta.targetFileSize, else 100 MiB.
+  std::optional<int64_t> optimize_target_size;
   // Metrics registry to update; may be null.
   metrics::Registry* metrics = nullptr;
   // Arrow memory pool for decoded rows; null = Arrow's default pool. Tests pass one that
@@ -163,6 +171,8 @@ struct IngestStats {
   int64_t first_version = -1;   // first and last version this run committed (first table)
   int64_t last_version = -1;
   int64_t lag = -1;             // messages behind the partition ends (-1: unknown)
+  int64_t optimize_commits = 0;  // OPTIMIZE commits of --optimize-every
+  int64_t optimized_files = 0;   // small files they compacted away
   int assigned_partitions = 0;
   int64_t input_files = 0;       // file sources: files ingested
   int64_t unreadable_files = 0;  // file sources: files reported unreadable and skipped

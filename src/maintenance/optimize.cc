@@ -187,10 +187,28 @@ Result<OptimizePlan> PlanOptimize(const delta::Snapshot& snapshot, const Optimiz
     ++plan.live_files;
     plan.live_bytes += add.size;
     if (add.size >= plan.target_size || !filter.Matches(add.partition_values)) continue;
+    if (options.partitions && std::find(options.partitions->begin(), options.partitions->end(),
+                                        add.partition_values) == options.partitions->end()) {
+      continue;
+    }
     candidates[add.partition_values].push_back(&add);
     ++plan.considered_files;
   }
   for (auto& [partition, files] : candidates) {
+    if (options.tiered) {
+      std::stable_sort(files.begin(), files.end(),
+                       [](const delta::AddFile* a, const delta::AddFile* b) { return a->size < b->size; });
+      // Up to twice the smaller ones together: files of about one size all go (their
+      // sizes differ by a few bytes), and a file grows by half at least when rewritten.
+      constexpr int64_t kTierRatio = 2;
+      int64_t smaller = 0;
+      size_t keep = 0;
+      while (keep < files.size() && (keep == 0 || files[keep]->size <= kTierRatio * smaller)) {
+        smaller += files[keep++]->size;
+      }
+      plan.skipped_files += static_cast<int64_t>(files.size() - keep);
+      files.resize(keep);
+    }
     // Neighbours in time go together, so each output file covers a narrow range of
     // event times (or of the sort column), which is what lets readers skip files.
     if (options.sort_by) {

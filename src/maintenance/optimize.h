@@ -64,6 +64,16 @@ struct OptimizeOptions {
   // Only partitions whose values match this filter (delta::PartitionFilter syntax, e.g.
   // "date >= '2026-11-01'"). Default "": every partition.
   std::string where;
+  // Only partitions with exactly these values, in addition to `where` (the background
+  // optimizer's: the partitions an ingester wrote to). Default nullopt: no such limit.
+  std::optional<std::vector<delta::PartitionValues>> partitions;
+  // Size-tiered selection, as LSM stores compact: per partition, a candidate file is
+  // left out unless it is at most twice the smaller candidates together. A compacted
+  // file is then rewritten only once the new small files add up to half its size, so each
+  // row is rewritten O(log(target / small file)) times instead of at every run (the
+  // background optimizer's choice; it runs every few commits). Default off: every small
+  // file is packed, as delta-rs and `orbitlake optimize` do.
+  bool tiered = false;
   // Sort the rows of every rewritten file by this (non-partition) column, so readers
   // skip row groups and files by min/max statistics on it. Default nullopt: rows keep
   // the order of the files they came from.

@@ -161,6 +161,26 @@ TEST(OptimizeTest, WhereLimitsItToMatchingPartitions) {
   EXPECT_EQ(PlanOptimize(t->snapshot(), {.where = "date = 'soon'"}).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(OptimizeTest, TieredLeavesACompactedFileUntilTheNewOnesAddUpToIt) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st);
+  for (int i = 0; i < 32; ++i) Append(*t, i * 100, 100, /*days=*/1);
+  ASSERT_EQ(Must(Optimize(*t, {.tiered = true})).files_removed, 32) << "small files of about one size all go";
+  // One compacted file of 32 small ones; two new small files are far from half of it.
+  for (int i = 32; i < 34; ++i) Append(*t, i * 100, 100, 1);
+  EXPECT_EQ(Must(PlanOptimize(t->snapshot(), {})).FilesToRewrite(), 3) << "delta-rs' bin-packing rewrites it";
+  auto r = Must(Optimize(*t, {.tiered = true}));
+  EXPECT_EQ(r.files_removed, 2);
+  EXPECT_EQ(r.plan.skipped_files, 1) << "the compacted file is left alone";
+  EXPECT_EQ(t->snapshot().files().size(), 2u);
+  // Once the new files add up to half of it, it is rewritten with them.
+  for (int i = 34; i < 74; ++i) Append(*t, i * 100, 100, 1);
+  EXPECT_EQ(Must(PlanOptimize(t->snapshot(), {.tiered = true})).FilesToRewrite(), 42);
+  ASSERT_EQ(Must(Optimize(*t, {.tiered = true})).files_removed, 42);
+  EXPECT_EQ(t->snapshot().files().size(), 1u);
+  EXPECT_EQ(RowSet(*st).size(), 7400u);
+}
+
 TEST(OptimizeTest, SortByOrdersTheRowsOfTheRewrittenFile) {
   auto st = std::make_shared<storage::MemoryStorage>();
   auto t = Create(st);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "delta/changes.h"
+#include "delta/partition.h"
 #include "delta/reader.h"
 #include "delta/schema.h"
 #include "ingest/committer.h"
@@ -21,8 +22,52 @@ Result<TextTable> ToRows(const arrow::Table& t, const std::vector<std::string>& 
 
 }  // namespace
 
-Result<delta::Snapshot> LoadForReading(storage::Storage& storage, const std::string& path) {
-  auto snap = delta::LoadSnapshot(storage);
+Result<int64_t> ParseAsOf(std::string_view text) {
+  const auto bad = [&] {
+    return Status::InvalidArgument(fmt::format(
+        "'{}' is not a time: use RFC 3339 like 2026-12-03T11:50:00Z or 2026-12-03T12:50:00.250+01:00, "
+        "or a date like 2026-12-03 (UTC)",
+        text));
+  };
+  constexpr int64_t kMsPerDay = 86'400'000;
+  if (text.size() == 10) {
+    auto days = delta::ParseDate(text);
+    if (!days) return bad();
+    return *days * kMsPerDay;
+  }
+  std::string_view body = text;
+  int64_t offset_minutes = 0;
+  if (!body.empty() && (body.back() == 'Z' || body.back() == 'z')) {
+    body.remove_suffix(1);
+  } else if (body.size() >= 19 + 6 && (body[body.size() - 6] == '+' || body[body.size() - 6] == '-') &&
+             body[body.size() - 3] == ':') {
+    std::string_view zone = body.substr(body.size() - 6);
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (!digit(zone[1]) || !digit(zone[2]) || !digit(zone[4]) || !digit(zone[5])) return bad();
+    const int hh = (zone[1] - '0') * 10 + (zone[2] - '0'), mm = (zone[4] - '0') * 10 + (zone[5] - '0');
+    if (hh > 23 || mm > 59) return bad();
+    offset_minutes = (zone[0] == '-' ? -1 : 1) * (hh * 60 + mm);
+    body.remove_suffix(6);
+  }
+  auto micros = delta::ParseTimestampMicros(body, /*allow_zone=*/false);
+  if (!micros) return bad();
+  // Floor to ms: commit times are ms, and "at or before" must not round a later time in.
+  int64_t ms = *micros / 1000 - (*micros % 1000 < 0 ? 1 : 0);
+  return ms - offset_minutes * 60'000;
+}
+
+Result<delta::Snapshot> LoadForReading(storage::Storage& storage, const std::string& path, const TimeTravel& at) {
+  std::optional<int64_t> version = at.version;
+  Result<delta::Snapshot> snap = Status::Internal("not loaded");
+  if (at.as_of_ms) {
+    auto found = delta::VersionAsOf(storage, *at.as_of_ms);
+    if (found.ok()) {
+      version = *found;
+    } else {
+      snap = found.status();
+    }
+  }
+  if (!at.as_of_ms || version) snap = delta::LoadSnapshot(storage, version);
   if (snap.ok()) return snap;
   const Status& st = snap.status();
   if (st.code() == StatusCode::kNotFound) {
@@ -31,6 +76,7 @@ Result<delta::Snapshot> LoadForReading(storage::Storage& storage, const std::str
   if (st.code() == StatusCode::kUnsupported) {
     return Status::Unsupported(fmt::format("{} uses a Delta feature orbitlake cannot read: {}", path, st.message()));
   }
+  if (st.code() == StatusCode::kInvalidArgument) return st;  // names the table and the valid range already
   return st.WithContext(path);
 }
 
@@ -157,6 +203,8 @@ Result<nlohmann::json> Describe(storage::Storage& storage, const delta::Snapshot
   auto last = delta::History(storage, 1);
   d["last_commit"] = last.ok() && !last->empty() ? json(IsoTimestampMicros(last->front().timestamp_ms * 1000, 3))
                                                  : json(nullptr);
+  // Differs from `version` when reading an older one (--version / --as-of).
+  d["latest_version"] = last.ok() && !last->empty() ? json(last->front().version) : json(nullptr);
   json schema = json::array();
   for (const auto& f : snapshot.schema()->fields()) {
     schema.push_back({{"name", f->name()}, {"type", delta::DeltaTypeName(*f->type())}, {"nullable", f->nullable()}});
@@ -213,7 +261,10 @@ std::string DescribeText(const nlohmann::json& d) {
   // Names, descriptions and configuration come from the log: escaped for the terminal.
   auto kv = [&](std::string_view k, const std::string& v) { out += fmt::format("{:<18} {}\n", k, TerminalText(v)); };
   kv("table", Scalar(d["path"]));
-  kv("version", Scalar(d["version"]));
+  const bool older = d.contains("latest_version") && d["latest_version"].is_number_integer() &&
+                     d["latest_version"] != d["version"];
+  kv("version", older ? fmt::format("{} (time travel; latest {})", Scalar(d["version"]), Scalar(d["latest_version"]))
+                      : Scalar(d["version"]));
   kv("id", Scalar(d["id"]));
   if (!d["name"].is_null()) kv("name", Scalar(d["name"]));
   if (!d["description"].is_null()) kv("description", Scalar(d["description"]));

@@ -20,10 +20,28 @@
 
 namespace orbitlake::readers {
 
-// The latest snapshot, with errors a person can act on: NotFound "PATH is not a Delta
-// table (...)", Unsupported "PATH uses a Delta feature orbitlake cannot read: ...".
+// Which version a reader reads (tail/describe --version / --as-of): the latest by
+// default. At most one of the two is set.
+struct TimeTravel {
+  // This version. Default: none.
+  std::optional<int64_t> version;
+  // The latest version committed at or before this time, ms since the epoch (Delta's
+  // timestampAsOf, see delta::VersionAsOf). Default: none.
+  std::optional<int64_t> as_of_ms;
+};
+
+// --as-of's value as ms since the epoch: an RFC 3339 time ("2026-12-03T11:50:00Z",
+// "2026-12-03T12:50:00.250+01:00"; ' ' may replace 'T'; up to 6 fraction digits, cut to
+// ms; no zone means UTC) or an ISO date ("2026-12-03", its midnight UTC).
+// InvalidArgument naming the accepted forms otherwise.
+Result<int64_t> ParseAsOf(std::string_view text);
+
+// The latest snapshot, or the one `at` picks, with errors a person can act on: NotFound
+// "PATH is not a Delta table (...)", Unsupported "PATH uses a Delta feature orbitlake
+// cannot read: ...", InvalidArgument for a version the table does not have or no longer
+// has (log cleaned up after a checkpoint) and for a time before its first commit.
 // `path` is only used in the messages.
-Result<delta::Snapshot> LoadForReading(storage::Storage& storage, const std::string& path);
+Result<delta::Snapshot> LoadForReading(storage::Storage& storage, const std::string& path, const TimeTravel& at = {});
 
 // The column ordering rows in time when the table has it (orbitlake's raw table).
 inline constexpr const char* kTimeColumn = "event_time";
@@ -65,7 +83,8 @@ inline constexpr int64_t kDefaultHistoryLimit = 20;
 // InvalidArgument when negative.
 Result<TextTable> HistoryRows(storage::Storage& storage, std::optional<int64_t> limit = std::nullopt);
 
-// Everything `describe` shows, as one JSON object: path, version, created/last commit
+// Everything `describe` shows, as one JSON object: path, version (the snapshot's),
+// latest_version (the table's newest, larger when time travelling), created/last commit
 // times, name/description, schema (name, type, nullable), partition_columns, protocol,
 // configuration, files, bytes, rows, last_checkpoint (the newest checkpoint's version,
 // null when none) and commits_after_checkpoint (what a reader replays), and kafka_offsets: one entry per txn action

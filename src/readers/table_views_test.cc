@@ -1,5 +1,7 @@
 #include "readers/table_views.h"
 
+#include <limits>
+
 #include <arrow/api.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -206,6 +208,48 @@ TEST(TableViews, DescribeShowsOffsetsPerPartition) {
   EXPECT_NE(DescribeCsv(*after).find("last_checkpoint,2\n"), std::string::npos);
   (*d)["name"] = "evil\x1b[2J";  // another writer's table name reaches the terminal escaped
   EXPECT_NE(DescribeText(*d).find("name               evil\\x1b[2J\n"), std::string::npos) << DescribeText(*d);
+}
+
+TEST(TableViews, ParseAsOfTakesRfc3339AndDates) {
+  EXPECT_EQ(*ParseAsOf("1970-01-02"), 86'400'000);
+  EXPECT_EQ(*ParseAsOf("1970-01-01T00:00:01Z"), 1000);
+  EXPECT_EQ(*ParseAsOf("1970-01-01 00:00:01.2345"), 1234) << "no zone: UTC; fraction cut to ms";
+  EXPECT_EQ(*ParseAsOf("1970-01-01T01:00:01+01:00"), 1000);
+  EXPECT_EQ(*ParseAsOf("1969-12-31T23:00:00.5-01:00"), 500);
+  EXPECT_EQ(*ParseAsOf("2026-12-03T11:50:00.250Z"), 1'796'298'600'250);
+  for (const char* bad : {"", "yesterday", "2026-13-01", "2026-12-03T25:00:00Z", "2026-12-03T11:50:00+1:00",
+                          "2026-12-03T11:50:00+01:60", "2026-12-03T11:50", "1796385000"}) {
+    auto r = ParseAsOf(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("RFC 3339"), std::string::npos) << r.status().ToString();
+  }
+}
+
+TEST(TableViews, TimeTravelReadsAnOlderVersionByNumberOrTime) {
+  auto s = KnownTable();  // versions 0 (create), 1 and 2 (3 rows each)
+  auto v1 = LoadForReading(*s, "mem", {.version = 1});
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  EXPECT_EQ(v1->version(), 1);
+  EXPECT_EQ(TailRows(*s, *v1, 100)->rows.size(), 3u);
+  auto d = Describe(*s, *v1, "mem");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ((*d)["version"], 1);
+  EXPECT_EQ((*d)["latest_version"], 2);
+  EXPECT_EQ((*d)["rows"], 3);
+  EXPECT_NE(DescribeText(*d).find("version            1 (time travel; latest 2)"), std::string::npos) << DescribeText(*d);
+  auto latest = LoadForReading(*s, "mem", {.as_of_ms = std::numeric_limits<int64_t>::max()});
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->version(), 2);
+  auto missing = LoadForReading(*s, "mem", {.version = 7});
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("has no version 7 (latest 2)"), std::string::npos)
+      << missing.status().ToString();
+  auto before = LoadForReading(*s, "mem", {.as_of_ms = 0});
+  EXPECT_EQ(before.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(before.status().message().find("before the first commit"), std::string::npos) << before.status().ToString();
+  storage::MemoryStorage empty;
+  EXPECT_NE(LoadForReading(empty, "/tmp/x", {.as_of_ms = 0}).status().message().find("/tmp/x is not a Delta table"),
+            std::string::npos);
 }
 
 TEST(TableViews, NotADeltaTableSaysSo) {

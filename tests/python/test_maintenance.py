@@ -10,6 +10,8 @@ makes it give up, changing nothing and leaving no file behind.
 import json
 import os
 import pathlib
+import re
+import signal
 import subprocess
 import time
 
@@ -17,7 +19,7 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from test_ingest import assert_exactly_the_topic, ingest, produce_samples, run
+from test_ingest import assert_exactly_the_topic, high_watermarks, ingest, ingest_args, produce_samples, run
 
 
 def parquet_files(table):
@@ -194,3 +196,48 @@ def test_where_target_size_and_bad_input(orbitlake_bin, tmp_path):
     missing = run([orbitlake_bin, "vacuum", str(tmp_path / "none")], check=False)
     assert missing.returncode == 1 and "is not a Delta table" in missing.stderr
     assert DeltaTable(str(table)).version() == dt.version()
+
+
+def test_ingest_optimize_every_compacts_in_the_background(orbitlake_bin, brokers, unique, tmp_path):
+    """--optimize-every: the ingester compacts what it wrote while it goes on committing."""
+    topic, group, table = unique("optev"), unique("g"), tmp_path / "raw"
+    produce_samples(orbitlake_bin, brokers, topic, tmp_path / "s", sats=4, rows=1_500)
+    # Not --until-caught-up: compaction runs at idle priority and a shutdown cancels a
+    # compaction in progress, so wait until one landed and every offset is in.
+    p = subprocess.Popen(ingest_args(orbitlake_bin, brokers, topic, table, group, "--max-rows", "250",
+                                     "--optimize-every", "4"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        hw = high_watermarks(brokers, topic)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            if not (table / "_delta_log").exists():
+                continue
+            dt = DeltaTable(str(table))
+            caught_up = all(h == 0 or (dt.transaction_version(f"orbitlake:{topic}:{q}") or -1) >= h - 1
+                            for q, h in hw.items())
+            if caught_up and any(h["operation"] == "OPTIMIZE" for h in dt.history()):
+                break
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err[-3000:]
+    m = re.search(r"(\d+) rows committed to .* in (\d+) commits .*, (\d+) files", out)
+    assert m and int(m.group(1)) == 6_000, out
+    commits, files_written = int(m.group(2)), int(m.group(3))
+    assert commits >= 16, out
+    t = assert_exactly_the_topic(table, brokers, topic)
+    assert t.num_rows == 6_000
+    hist = DeltaTable(str(table)).history()
+    optimizes = [h for h in hist if h["operation"] == "OPTIMIZE"]
+    assert optimizes, [h["operation"] for h in hist]
+    m = re.search(r"background optimize: (\d+) OPTIMIZE commits compacted (\d+) small files", out)
+    assert m and int(m.group(1)) == len(optimizes), out
+    removed = sum(int(h["operationMetrics"]["numFilesRemoved"]) for h in optimizes)
+    assert int(m.group(2)) == removed
+    live = len(live_files(table))
+    assert live < files_written and live == files_written - removed + sum(
+        int(h["operationMetrics"]["numFilesAdded"]) for h in optimizes)

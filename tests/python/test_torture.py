@@ -3,7 +3,8 @@
 Each injects real faults into real processes: SIGKILLs of the ingester (plain and at
 storage points: Parquet writing, between data files and commit, after the commit,
 checkpoint writing), stops and restarts of a broker (its own: the shared test broker must
-stay up for the other tests), and random starts/stops of three ingesters in one group.
+stay up for the other tests), random starts/stops of three ingesters in one group, and
+SIGKILLs of an ingester or of `orbitlake optimize` compacting its table meanwhile.
 The table must then hold exactly the (satellite, sequence) set Kafka acknowledged, every
 data file added once, and no process may have exited on its own.
 """
@@ -77,3 +78,12 @@ def test_rebalance_torture_on_s3_with_a_delta_rs_writer_short(orbitlake_bin, bro
     check(row)
     assert row.details["membership_changes"]["start"] >= 3, row.summary()
     assert row.details["delta_rs_appends"] >= 10, row.summary()
+
+
+def test_optimize_crash_torture_short(orbitlake_bin, brokers, tmp_path):
+    # An ingester, an optimize loop and background compactions; SIGKILLs of either.
+    row = torture.run_optimize_crash(torture.Config(bin=orbitlake_bin, brokers=brokers, workdir=tmp_path, kills=10,
+                                                    rate=1000, max_rows=200))
+    check(row)
+    assert row.injections >= 3, row.summary()
+    assert row.details["optimize_commits"] >= 1, row.summary()

@@ -14,6 +14,10 @@ acknowledged:
                   must recover by themselves.
   rebalance       three ingester slots in one group on a 6-partition topic, started and
                   stopped (SIGTERM or SIGKILL) at random for a while.
+  optimize-crash  an ingester keeps committing while `orbitlake optimize` runs in a loop
+                  on the same table (and, on half of the ingester starts, its own
+                  --optimize-every compaction); either is SIGKILLed at a random moment.
+                  Compactions that lose a race must give up cleanly.
   pipeline-crash  `ingest --pipeline`: one JSON topic routed by event type to three tables
                   (one with a check), a table's quarantine and the source's (no route,
                   malformed JSON); killed like `crash`. Each table must hold exactly the
@@ -36,6 +40,7 @@ Usage (from the repository root, with the project venv):
   .venv/bin/python tests/torture/torture.py broker-restart --restarts 5
   .venv/bin/python tests/torture/torture.py rebalance --duration 300
   .venv/bin/python tests/torture/torture.py pipeline-crash --kills 50
+  .venv/bin/python tests/torture/torture.py optimize-crash --kills 50
   .venv/bin/python tests/torture/torture.py table crash.json broker.json rebalance.json
 
 On S3 (crash, broker-restart, rebalance): `--table s3://lake/some/prefix` with the server's
@@ -968,7 +973,112 @@ def run_rebalance(cfg: Config, slots: int = 3) -> Row:
         return run.finish(acked)
 
 
-MODES: dict = {"crash": run_crash, "broker-restart": run_broker_restart, "rebalance": run_rebalance}
+def run_optimize_crash(cfg: Config) -> Row:
+    """A running ingester and an `orbitlake optimize` loop on its table; SIGKILL of either at random.
+
+    Half of the ingester starts also compact in the background (--optimize-every), so two
+    compactions race each other too: the loser must give up cleanly (Conflict, exit 1)
+    and change nothing. Every kill is followed by the crash check (the table reads, no
+    offset twice).
+    """
+    STATIC = ["-X", "group.instance.id=torture-optimize"]
+    with Run(cfg, "optimize-crash", partitions=3) as run:
+        rng, log = run.rng, run.log
+        run.start_producer()
+        kinds = collections.Counter()
+        check = CrashChecker(run.table)
+        ing: Optional[Proc] = None
+
+        def ensure_ingester() -> Proc:
+            nonlocal ing
+            if ing is not None and ing.running():
+                return ing
+            if ing is not None and ing.signalled != signal.SIGKILL:
+                run.crash(f"ingester exited by itself ({ing.returncode}): {ing.stderr_tail()}")
+            background = ["--optimize-every", str(rng.randint(2, 6))] if rng.random() < 0.5 else []
+            ing = run.start_ingester(*STATIC, *background)
+            return ing
+
+        def optimize_ended(p: Proc, what: str) -> None:
+            if p.returncode == 0:
+                kinds["optimize finished"] += 1
+            elif p.returncode == 1 and "Conflict" in p.stderr_tail():
+                kinds["optimize gave up (conflict)"] += 1
+            elif p.returncode == 1 and "is not a Delta table" in p.stderr_tail():
+                kinds["optimize before the table existed"] += 1
+            else:
+                run.crash(f"optimize ({what}) exited {p.returncode}: {p.stderr_tail()}")
+
+        ensure_ingester()
+        deadline = time.monotonic() + 60
+        while not run.table.log_names() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        runs = 0
+        for k in range(1, cfg.kills + 1):
+            ensure_ingester()
+            time.sleep(rng.uniform(0.2, 1.5))  # a few more small files
+            extra = ["--sort-by", "event_time"] if rng.random() < 0.3 else []
+            opt = Proc(f"optimize-{runs + 1:03d}", [cfg.bin, "optimize", str(run.table), *extra], run.logs)
+            runs += 1
+            # A compaction of this table takes a fraction of a second: kill it early.
+            delay = rng.uniform(0.0, 1.0)
+            if rng.random() < 0.5:
+                victim = "optimize"
+                delay = rng.uniform(0.0, 0.25)
+                if opt.wait(delay) is None:
+                    opt.signal(signal.SIGKILL)
+                    opt.wait(30)
+                    kinds["optimize SIGKILL"] += 1
+                    run.row.injections += 1
+                else:
+                    optimize_ended(opt, "finished before its kill")
+            else:
+                victim = "ingester"
+                time.sleep(delay)
+                if ing.running():
+                    ing.signal(signal.SIGKILL)
+                    ing.wait(30)
+                    kinds["ingester SIGKILL"] += 1
+                    run.row.injections += 1
+                if opt.wait(120) is None:
+                    opt.signal(signal.SIGKILL)
+                    opt.wait(30)
+                    run.crash("optimize did not finish within 120 s")
+                else:
+                    optimize_ended(opt, "beside the killed ingester")
+            problem = check()
+            if problem:
+                run.row.problems.append(f"after kill {k} ({victim}): {problem}")
+            log(f"kill {k}/{cfg.kills}: {victim} after {delay:.2f} s{'; ' + problem if problem else ''}")
+        # One last compaction beside the running ingester, to its end.
+        ensure_ingester()
+        last = Proc("optimize-last", [cfg.bin, "optimize", str(run.table)], run.logs)
+        if last.wait(120) is None:
+            last.signal(signal.SIGKILL)
+            run.crash("the last optimize did not finish within 120 s")
+        else:
+            optimize_ended(last, "the last one")
+        acked = run.stop_producer()
+        if ing is not None and ing.running():
+            ing.signal(signal.SIGINT)
+            if ing.wait(120) is None:
+                run.crash("ingester did not stop within 120 s of SIGINT")
+                ing.signal(signal.SIGKILL)
+                ing.wait(30)
+            elif ing.returncode != 0:
+                run.crash(f"ingester exit {ing.returncode} after SIGINT: {ing.stderr_tail()}")
+        run.final_catch_up(*STATIC)
+        from deltalake import DeltaTable
+        ops = collections.Counter(h.get("operation") for h in DeltaTable(str(run.table)).history())
+        run.row.details["optimize"] = dict(kinds)
+        run.row.details["optimize_commits"] = ops.get("OPTIMIZE", 0)
+        if ops.get("OPTIMIZE", 0) == 0:
+            run.row.problems.append("no OPTIMIZE commit landed: the compaction path was never exercised")
+        return run.finish(acked)
+
+
+MODES: dict = {"crash": run_crash, "broker-restart": run_broker_restart, "rebalance": run_rebalance,
+               "optimize-crash": run_optimize_crash}
 
 
 # ---------------------------------------------------------------------------------------
@@ -1180,7 +1290,7 @@ def main(argv=None) -> int:
         if mode in ("crash", "broker-restart", "rebalance"):
             s.add_argument("--table", help="table location (default: <workdir>/table); s3://bucket/prefix takes the "
                                            "server from the AWS_* variables, e.g. eval \"$(scripts/s3 env)\"")
-        if mode in ("crash", "pipeline-crash"):
+        if mode in ("crash", "pipeline-crash", "optimize-crash"):
             s.add_argument("--kills", type=int, default=Config.kills, help="SIGKILLs (default: %(default)s)")
         if mode == "broker-restart":
             s.add_argument("--restarts", type=int, default=Config.restarts, help="broker restarts (default: %(default)s)")

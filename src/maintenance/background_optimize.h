@@ -1,0 +1,127 @@
+// BackgroundOptimizer: compacts (OPTIMIZE, optimize.h), on its own thread, the
+// partitions a writer keeps adding small files to, every N of its commits
+// (`orbitlake ingest --optimize-every N`).
+//
+// The writer tells it about each commit (Committed(): the table and the partition values
+// of the files it added); after every `every_commits` commits of a table, the thread
+// compacts the partitions those commits wrote to, through a delta::Table of its own on
+// the same storage. The writer never waits for a compaction: Committed() only records
+// the partitions under a mutex that the thread holds for bookkeeping, never while it
+// reads, writes or commits. A table that becomes due while a compaction runs is
+// compacted after it (one run at a time; partitions accumulate meanwhile).
+//
+// Why it cannot conflict with the writer's appends (by construction): a compaction only
+// removes files live in the snapshot it planned from, and appends never remove files,
+// so when an append lands first the OPTIMIZE commit retries at the next version, and
+// when OPTIMIZE lands first the append retries past it (delta::Table's commit protocol:
+// neither removed a file the other removes, neither changed the schema or protocol).
+// Another compaction of the same files (a second ingester of the group, a manual
+// `orbitlake optimize`) can win first: then this run gives up with Conflict, changes
+// nothing, and its partitions are retried at the table's next due run. Other failures
+// (I/O) are reported and retried the same way; they never stop the writer.
+//
+// Crash guarantees: those of Optimize(): a process killed mid-compaction leaves only
+// unreferenced files (VACUUM deletes them), never a partial commit.
+//
+// Shutdown: Stop() (and the destructor) cancel a running compaction between its input
+// files (its files are deleted, nothing is committed) and join the thread; compactions
+// not started yet are dropped.
+//
+// Thread safety: Committed(), stats() and Stop() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "delta/actions.h"
+#include "delta/table.h"
+#include "maintenance/optimize.h"
+#include "storage/storage.h"
+
+namespace orbitlake::maintenance {
+
+struct BackgroundOptimizeOptions {
+  // Compact a table after every this many commits that added files to it. Smaller =
+  // fewer small files for readers at any moment, more rewriting (a partition's
+  // compacted file is rewritten again with the new small files until it reaches the
+  // target size). Required: > 0.
+  int64_t every_commits = 0;
+  // How each compaction runs (target size, --sort-by, Parquet layout). `partitions`,
+  // `cancelled` and `tiered` (on: see OptimizeOptions) are set by the optimizer; `where`
+  // further limits the partitions.
+  // Default: OptimizeOptions{}.
+  OptimizeOptions optimize;
+  // Options of the Table the optimizer commits through (checkpoints, retries).
+  // Default: TableOptions{}.
+  delta::TableOptions table;
+  // Run the optimizer's thread (and the checkpoint threads it starts) at a lower CPU
+  // priority (Linux: nice +10, about a tenth of a normal thread's share when they
+  // compete): a writer that saturates the machine (a backfill) keeps most of its
+  // throughput and compaction uses mostly the CPU it leaves idle, yet still progresses
+  // (unlike SCHED_IDLE, which can starve it on a busy machine). Ignored where
+  // unsupported. Default on; off makes compaction compete with the writer as an equal.
+  bool low_priority = true;
+  // Called on the optimizer's thread after each compaction with the table's name and
+  // its outcome (e.g. to log failures). Default none.
+  std::function<void(const std::string& table_name, const Result<OptimizeResult>& result)> on_run;
+};
+
+struct BackgroundOptimizeStats {
+  int64_t runs = 0;           // compactions attempted
+  int64_t commits = 0;        // OPTIMIZE commits made
+  int64_t files_removed = 0;  // small files compacted away
+  int64_t files_added = 0;    // compacted files written
+  int64_t failures = 0;       // runs that gave up (Conflict) or failed (I/O), retried later
+};
+
+class BackgroundOptimizer {
+ public:
+  // Starts the thread. REQUIRES: options.every_commits > 0.
+  explicit BackgroundOptimizer(BackgroundOptimizeOptions options);
+  ~BackgroundOptimizer();
+  BackgroundOptimizer(const BackgroundOptimizer&) = delete;
+  BackgroundOptimizer& operator=(const BackgroundOptimizer&) = delete;
+
+  // A commit of table `name` (at `storage`) added files with these partition values.
+  // Never blocks on a compaction. Ignored after Stop().
+  void Committed(const std::string& name, const std::shared_ptr<storage::Storage>& storage,
+                 const std::vector<delta::PartitionValues>& partitions);
+
+  // Cancels the running compaction, if any, and joins the thread. Idempotent.
+  void Stop();
+
+  BackgroundOptimizeStats stats() const;
+
+ private:
+  struct TableState {
+    std::shared_ptr<storage::Storage> storage;
+    std::unique_ptr<delta::Table> table;  // opened by the thread on its first run
+    std::set<delta::PartitionValues> pending;
+    int64_t commits_since_run = 0;
+  };
+  void Loop();
+  // Compacts `partitions` of `state`'s table; called on the thread without `mu_`.
+  Result<OptimizeResult> RunOnce(TableState& state, std::vector<delta::PartitionValues> partitions);
+
+  const BackgroundOptimizeOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;                   // GUARDED_BY(mu_)
+  std::atomic<bool> cancel_{false};         // read by the running compaction
+  std::map<std::string, TableState> tables_;  // GUARDED_BY(mu_); entries never erased
+  std::set<std::string> due_;               // GUARDED_BY(mu_)
+  BackgroundOptimizeStats stats_;           // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace orbitlake::maintenance
