@@ -19,6 +19,11 @@ std::string TestBrokers();
 // (and returns "") when none.
 std::string TestMqttUrl();
 
+// redis://host:port of the test run's Redis server (the redis_server CTest fixture,
+// ORBITLAKE_TEST_REDIS_DIR/url); ORBITLAKE_TEST_REDIS overrides it. Fails the current
+// test (and returns "") when none.
+std::string TestRedisUrl();
+
 // "<prefix>-<pid>-<random>": a topic/group/folder name no other test run uses.
 std::string UniqueName(const std::string& prefix);
 
