@@ -92,5 +92,6 @@ void AddBridgeCommand(CLI::App& root, RunFn& run);    // bridge mqtt
 void AddSimulateCommand(CLI::App& root, RunFn& run);  // simulate devices
 // optimize, vacuum, checkpoint
 void AddMaintenanceCommands(CLI::App& root, RunFn& run);
+void AddSchemaCommand(CLI::App& root, RunFn& run);  // schema put|list|show (registry_options.h)
 
 }  // namespace orbitlake::cli
