@@ -2,6 +2,7 @@
 // orbitlake simulate clickstream: web-shop sessions as JSON events to Kafka.
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -9,7 +10,10 @@
 #include "common/duration.h"
 #include "common/progress.h"
 #include "common/signals.h"
+#include "apps/orbitlake/registry_options.h"
+#include "clickstream/schemas.h"
 #include "clickstream/simulate.h"
+#include "registry/registry.h"
 #include "devices/simulator.h"
 
 namespace orbitlake::cli {
@@ -128,6 +132,9 @@ struct ClickstreamFlags {
   KafkaFlags kafka;
   clickstream::SimulateOptions options;
   CLI::Option* brokers = nullptr;
+  bool register_schemas = false;
+  std::string registry;
+  std::string save;  // --save FILE
 };
 
 std::string ClickLine(const clickstream::SimulateProgress& p) {
@@ -143,6 +150,22 @@ int RunClickstreamCommand(ClickstreamFlags& f) {
   // The original's variable, after orbitlake's own (-b, ORBITLAKE_BROKERS).
   if (f.brokers->count() == 0 && std::getenv("ORBITLAKE_BROKERS") == nullptr) {
     if (const char* v = std::getenv("KAFKA_BOOTSTRAP_SERVERS"); v != nullptr && *v != '\0') o.client.brokers = v;
+  }
+  if (f.register_schemas) {
+    auto reg = registry::OpenRegistry(f.registry);
+    if (!reg.ok()) return Fail(cmd, reg.status().WithContext("--registry"));
+    for (const auto& [type, doc] : clickstream::EventSchemas()) {
+      auto put = registry::PutSchema(**reg, type, doc);
+      if (!put.ok()) return Fail(cmd, put.status().WithContext("registering " + type));
+      fmt::print(stderr, "orbitlake simulate clickstream: schema {} v{} {} in {}\n", type, put->version,
+                 put->unchanged ? "already registered" : "registered", (*reg)->url());
+    }
+  }
+  std::ofstream saved;
+  if (!f.save.empty()) {
+    saved.open(f.save, std::ios::binary | std::ios::trunc);
+    if (!saved) return Fail(cmd, Status::IOError("cannot create " + f.save + " (--save)"));
+    o.on_event = [&saved](const clickstream::Event& e) { saved << e.json << '\n'; };
   }
   o.generator.start_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -217,6 +240,14 @@ void AddSimulateCommand(CLI::App& root, RunFn& run) {
       ->capture_default_str()
       ->check(IntegerIn(1, int64_t{1} << 40));
   click->add_option("--seed", co.generator.seed, "Seeds every random choice (same seed, same events)")
+      ->capture_default_str();
+  click->add_option("--save", c->save, "Also write every event to this file, one JSON document per line");
+  c->registry = DefaultRegistryUrl();
+  click->add_flag("--register", c->register_schemas,
+                  "Register the event types' schemas in the schema registry first (a new version only when "
+                  "they changed)");
+  click->add_option("--registry", c->registry, "Schema registry for --register: redis://HOST:PORT[/NAMESPACE] or a "
+                                               "folder (default from REDIS_HOST/REDIS_PORT)")
       ->capture_default_str();
   click->callback([c, &run] { run = [c] { return RunClickstreamCommand(*c); }; });
 }

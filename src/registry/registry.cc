@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/json_decoder.h"
 #include "pipeline/pipeline_file.h"
 #include "pipeline/types.h"
 #include "registry/redis_client.h"
@@ -310,6 +311,11 @@ Status CheckCompatible(const pipeline::TableSpec& prev, const pipeline::TableSpe
 Result<PutResult> PutSchema(Registry& registry, const std::string& type, const std::string& document) {
   ORBIT_RETURN_IF_ERROR(CheckEventType(type));
   ORBIT_ASSIGN_OR_RETURN(pipeline::TableSpec next, ParseSchema({type, 0, document}, registry.url()));
+  // What only the decoder checks (two columns reading one path, ...): refused now, not
+  // when an ingester rebuilds its pipeline.
+  if (auto rows = pipeline::TableRows::Make(next); !rows.ok()) {
+    return rows.status().WithContext(fmt::format("{} in {}", type, registry.url()));
+  }
   constexpr int kAttempts = 5;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     ORBIT_ASSIGN_OR_RETURN(std::vector<Schema> versions, registry.Versions(type));

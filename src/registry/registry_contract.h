@@ -78,6 +78,9 @@ TEST_P(RegistryContract, RefusesInvalidAndIncompatibleSchemas) {
   auto required = PutSchema(*reg, "t", std::string(kV1).replace(std::string(kV1).rfind(']'), 1,
                                                                "{ name = \"r\", type = \"long\", required = true }]"));
   EXPECT_THAT(required.status().message(), ::testing::HasSubstr("new column r is required"));
+  auto twice = PutSchema(*reg, "u", "columns = [{ name = \"a\", type = \"string\" },"
+                                    "{ name = \"b\", type = \"string\", from = \"$.a\" }]\n");
+  EXPECT_THAT(twice.status().message(), ::testing::HasSubstr("read by column"));
   EXPECT_THAT(PutSchema(*reg, "9lives", kV1).status().message(), ::testing::HasSubstr("must start with a letter"));
   EXPECT_THAT(PutSchema(*reg, "t-quarantine", kV1).status().message(), ::testing::HasSubstr("-quarantine"));
   EXPECT_EQ(reg->List()->at(0).version, 1) << "nothing refused was stored";
