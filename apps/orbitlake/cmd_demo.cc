@@ -248,6 +248,7 @@ void AddClickstreamDemo(CLI::App* demo_cmd, RunFn& run) {
       ->capture_default_str()
       ->transform(LocalFolder());
   sub->add_option("--registry", o.registry, "Use this schema registry instead of starting a Redis");
+  AddTopicOption(sub, &o.topic, "Topic of the events", /*from_env=*/false);
   sub->add_option("-n,--num-events", o.events_per_type, "Events of each type")
       ->capture_default_str()
       ->check(IntegerIn(0, 1'000'000));

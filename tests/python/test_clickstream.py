@@ -177,3 +177,20 @@ def test_one_table_per_type_with_types_and_versions_registered_mid_run_and_the_r
     assert {i for i, _ in q} == expected["purchase"] - by_type(second)["purchase"] - by_type(third)["purchase"] \
         | {b["event_id"] for b in bogus}
     assert all("unknown event type 'signup'" in r for i, r in q if i.startswith("bogus"))
+
+
+def test_demo_clickstream_fills_one_table_per_type_and_quarantines_the_unknown_type(
+        orbitlake_bin, brokers, unique, tmp_path):
+    data = tmp_path / "demo"
+    r = subprocess.run([orbitlake_bin, "demo", "clickstream", "-b", brokers, "-t", unique("raw_events"),
+                        "--data-dir", str(data), "-n", "7", "--seed", "3"],
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr + r.stdout
+    tables = data / "delta-tables" / "clickstream"
+    for t in TYPES:
+        assert len(set(table_ids(tables / t))) == len(table_ids(tables / t)) == 7, t
+        assert f"{t:<12} {7:>8}" in r.stdout
+    q = quarantine(tables / "_quarantine")
+    assert len(q) == 3 and all("unknown event type 'newsletter_signup'" in reason for _, reason in q)
+    assert "last rows of purchase" in r.stdout
+    assert not (data / "redis" / "redis.pid").exists(), "the demo's Redis is stopped at the end"
