@@ -66,7 +66,7 @@ endfunction()
 # MQTT: likewise the Mosquitto broker of the mqtt_broker fixture (ORBITLAKE_TEST_MQTT_DIR).
 # S3: likewise the SeaweedFS S3 server of the s3_server fixture (ORBITLAKE_TEST_S3_DIR).
 function(orbitlake_test name)
-  cmake_parse_arguments(A "KAFKA;MQTT;S3" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(A "KAFKA;MQTT;S3;REDIS" "" "SOURCES;DEPS" ${ARGN})
   if(NOT ORBITLAKE_BUILD_TESTS)
     return()
   endif()
@@ -75,7 +75,8 @@ function(orbitlake_test name)
   target_link_libraries(${name} PRIVATE ${A_DEPS} orbitlake_test_support GTest::gtest GTest::gmock GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
   set(_env ORBITLAKE_TEST_KAFKA_DIR=${CMAKE_BINARY_DIR}/test-kafka ORBITLAKE_TEST_MQTT_DIR=${CMAKE_BINARY_DIR}/test-mqtt
-      ORBITLAKE_TEST_S3_DIR=${CMAKE_BINARY_DIR}/test-s3 ORBITLAKE_SOURCE_DIR=${CMAKE_SOURCE_DIR}
+      ORBITLAKE_TEST_S3_DIR=${CMAKE_BINARY_DIR}/test-s3 ORBITLAKE_TEST_REDIS_DIR=${CMAKE_BINARY_DIR}/test-redis
+      ORBITLAKE_SOURCE_DIR=${CMAKE_SOURCE_DIR}
       ARROW_DEFAULT_MEMORY_POOL=system ${ORBITLAKE_SANITIZER_ENV})
   set_tests_properties(${name} PROPERTIES ENVIRONMENT "${_env}" TIMEOUT 600)
   set(_fx "")
@@ -92,6 +93,17 @@ function(orbitlake_test name)
     endif()
   endforeach()
   if(_fx)
+    set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED "${_fx}" LABELS "${_labels}")
+  endif()
+  if(A_REDIS)  # the redis_server fixture (scripts/redis), next to any broker above
+    get_test_property(${name} FIXTURES_REQUIRED _fx)
+    get_test_property(${name} LABELS _labels)
+    if(NOT _fx)
+      set(_fx "")
+      set(_labels "")
+    endif()
+    list(APPEND _fx redis_server)
+    list(APPEND _labels redis)
     set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED "${_fx}" LABELS "${_labels}")
   endif()
 endfunction()

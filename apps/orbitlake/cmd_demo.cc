@@ -6,6 +6,7 @@
 #include "apps/orbitlake/commands.h"
 #include "common/progress.h"
 #include "demo/demo.h"
+#include "demo/clickstream_demo.h"
 #include "demo/devices_demo.h"
 #include "common/duration.h"
 #include "producer/pacing.h"
@@ -204,6 +205,59 @@ void AddDevicesDemo(CLI::App* demo_cmd, RunFn& run) {
   sub->callback([f, &run] { run = [f] { return RunDevicesDemoCommand(*f); }; });
 }
 
+struct ClickstreamDemoFlags {
+  KafkaFlags kafka;
+  demo::ClickstreamDemoOptions options;
+};
+
+int RunClickstreamDemoCommand(ClickstreamDemoFlags& f) {
+  if (Status st = ApplyKafkaProperties(&f.kafka); !st.ok()) return Fail("demo clickstream", st);
+  auto& o = f.options;
+  o.client = f.kafka.client;
+  fmt::print("orbitlake demo clickstream: generator -> Kafka {} -> orbitlake ingest --registry -> one Delta table per "
+             "event type\n", o.topic);
+  auto r = demo::RunClickstreamDemo(o, [](const std::string& line) { fmt::print(stderr, "demo clickstream: {}\n", line); });
+  if (!r.ok()) return Fail("demo clickstream", r.status());
+  fmt::print("\n== orbitlake demo clickstream {} ==\n", r->interrupted ? "INTERRUPTED" : "summary");
+  fmt::print("kafka     {} topic {}, {} events sent\n", r->brokers, o.topic, r->sent);
+  fmt::print("registry  {}\n", r->registry);
+  fmt::print("{:<12} {:>8}  {}\n", "event type", "rows", "table");
+  for (const auto& t : r->tables) fmt::print("{:<12} {:>8}  {}\n", t.type, t.rows, t.path);
+  fmt::print("{:<12} {:>8}  {}  (unknown types, failed schemas)\n", "quarantined", r->quarantined, r->quarantine_path);
+  for (const auto& t : r->tables) {
+    if (!t.last.empty()) fmt::print("\nlast rows of {}:\n{}", t.type, t.last);
+  }
+  return r->interrupted ? kExitInterrupted : kExitOk;
+}
+
+void AddClickstreamDemo(CLI::App* demo_cmd, RunFn& run) {
+  auto f = std::make_shared<ClickstreamDemoFlags>();
+  auto& o = f->options;
+  o.kafka_script = SourcePath("scripts/kafka");
+  o.redis_script = SourcePath("scripts/redis");
+  CLI::App* sub = demo_cmd->add_subcommand(
+      "clickstream",
+      "The clickstream reference architecture on this machine: starts Kafka if none answers and a\n"
+      "Redis schema registry (both stopped at the end), registers the five event types' schemas,\n"
+      "sends -n events of each type plus a few of an unregistered type to raw_events, ingests with\n"
+      "--registry until caught up (one Delta table per type under <data-dir>/delta-tables/clickstream,\n"
+      "the unknown type in _quarantine), then prints each table's rows and its last rows.");
+  AddKafkaOptions(sub, &f->kafka);
+  sub->get_option("--brokers")->each([f](const std::string&) { f->options.brokers_given = true; });
+  sub->add_option("--data-dir", o.data_dir, "Folder for the tables and the servers' state")
+      ->capture_default_str()
+      ->transform(LocalFolder());
+  sub->add_option("--registry", o.registry, "Use this schema registry instead of starting a Redis");
+  AddTopicOption(sub, &o.topic, "Topic of the events", /*from_env=*/false);
+  sub->add_option("-n,--num-events", o.events_per_type, "Events of each type")
+      ->capture_default_str()
+      ->check(IntegerIn(0, 1'000'000));
+  sub->add_option("--seed", o.seed, "Seed of the events (0: from the clock)")->capture_default_str();
+  sub->add_option("--kafka-script", o.kafka_script, "scripts/kafka ('' never starts a broker)")->capture_default_str();
+  sub->add_option("--redis-script", o.redis_script, "scripts/redis ('' never starts one)")->capture_default_str();
+  sub->callback([f, &run] { run = [f] { return RunClickstreamDemoCommand(*f); }; });
+}
+
 }  // namespace
 
 void AddDemoCommand(CLI::App& root, RunFn& run) {
@@ -248,9 +302,10 @@ void AddDemoCommand(CLI::App& root, RunFn& run) {
   sub->add_option("--figures-script", o.figures_script, "The figures script ('' renders none)")
       ->capture_default_str();
   AddDevicesDemo(sub, run);
+  AddClickstreamDemo(sub, run);
   // `demo devices` set its own body; CLI11 runs this callback after the subcommand's.
   sub->callback([f, sub, &run] {
-    if (sub->get_subcommand("devices")->parsed()) return;
+    if (sub->get_subcommand("devices")->parsed() || sub->get_subcommand("clickstream")->parsed()) return;
     run = [f] { return RunDemoCommand(*f); };
   });
 }

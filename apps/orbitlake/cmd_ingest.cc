@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "apps/orbitlake/commands.h"
+#include "apps/orbitlake/registry_options.h"
 #include "apps/orbitlake/version.h"
 #include "common/progress.h"
 #include "ingest/file_ingester.h"
@@ -52,6 +53,8 @@ struct IngestFlags {
   CLI::Option* app_id_opt = nullptr;
   // Options of the built-in pipeline only (refused with --pipeline).
   std::vector<CLI::Option*> builtin_only;
+  RegistryIngestFlags registry;  // --registry: one table per registered event type
+  CLI::Option* topic_opt = nullptr;
 };
 
 // The table's storage (its URI was checked when parsed); with --inject-crash rules,
@@ -113,7 +116,7 @@ void PrintSummary(const IngestFlags& f, const ingest::IngestSummary& r) {
     fmt::print("summary: {} messages ({}) consumed in {:.1f} s, {:.0f} msg/s\n", s.messages,
                HumanBytes(static_cast<double>(s.bytes)), s.seconds, s.seconds > 0 ? s.messages / s.seconds : 0);
   }
-  if (f.pipeline_file.empty()) {
+  if (f.pipeline_file.empty() && f.registry.url.empty()) {
     fmt::print("         {} rows committed to {} in {} commits (versions {}..{}), {} files, {}\n", s.rows, f.table,
                s.commits, s.first_version, s.last_version, s.files, HumanBytes(static_cast<double>(s.parquet_bytes)));
     fmt::print("         {} quarantined (in {}), {} already in the table and skipped, {} batches dropped and re-read\n",
@@ -207,6 +210,14 @@ int RunIngestCommand(IngestFlags& f) {
       return kExitUsage;
     }
   }
+  if (!f.registry.url.empty() && !f.pipeline_file.empty()) {
+    fmt::print(stderr, "orbitlake ingest: error: --registry cannot be combined with --pipeline\n");
+    return kExitUsage;
+  }
+  if (f.registry.url.empty() && f.registry.tables_opt->count() > 0) {
+    fmt::print(stderr, "orbitlake ingest: error: --tables needs --registry\n");
+    return kExitUsage;
+  }
   if (Status st = ResolvePipeline(f); !st.ok()) return Fail("ingest", st);
   auto& o = f.options;
   o.client = f.kafka.client;
@@ -262,14 +273,21 @@ int RunIngestCommand(IngestFlags& f) {
     for (const auto& t : src.topics) topics += (topics.empty() ? "" : ",") + t;
   }
   for (const auto& t : o.pipeline.tables) tables += (tables.empty() ? "" : ", ") + t.path;
+  if (!f.registry.url.empty()) {
+    topics = f.topic_opt->count() > 0 ? f.topics.at(0) : "(-t, KAFKA_TOPIC or raw_events)";
+    tables = RegistryTablesText(f.registry);
+  }
   fmt::print(stderr,
              "orbitlake ingest: {} topic(s) {} (group {}) -> {} every {}{}{}\n", o.client.brokers, topics, o.group_id,
              tables, f.interval, o.until_caught_up ? ", until caught up" : "",
              server ? fmt::format(", metrics on http://{}/metrics", f.metrics_addr) : "");
   Progress progress({.force_tty = f.quiet ? 0 : -1});
-  auto r = ingest::RunIngest(o, [&](const ingest::IngestStats& s) {
+  auto on_progress = [&](const ingest::IngestStats& s) {
     if (!f.quiet && progress.Due()) progress.Update(StatusLine(s), true);
-  });
+  };
+  auto r = f.registry.url.empty()
+               ? ingest::RunIngest(o, on_progress)
+               : RunRegistryIngestFlags(f.registry, o, f.topic_opt->count() > 0 ? f.topics.at(0) : "", on_progress);
   if (!r.ok()) return Fail("ingest", r.status());
   progress.Finish(StatusLine(r->stats));
   PrintSummary(f, *r);
@@ -294,7 +312,9 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "docs/pipelines.md and 'orbitlake pipeline check FILE') instead of the built-in satellite one; "
                   "its [kafka] settings apply unless -b/-g/--app-id are given")
       ->check(CLI::ExistingFile);
-  f->builtin_only.push_back(AddTopicsOption(sub, &f->topics, "Topic(s) to consume (built-in pipeline)"));
+  f->topic_opt = AddTopicsOption(sub, &f->topics, "Topic(s) to consume (built-in pipeline; with --registry: one)");
+  f->builtin_only.push_back(f->topic_opt);
+  AddRegistryIngestOptions(sub, &f->registry);
   f->group_opt = AddGroupOption(sub, &f->options.group_id, "Kafka consumer group; ingesters in one group share partitions");
   f->app_id_opt = sub->add_option("--app-id", f->options.app_id,
                   "Names this pipeline's offsets in the table (txn appId <app-id>:<topic>:<partition>)")

@@ -1,10 +1,19 @@
 // orbitlake simulate devices: sensor boards publishing readings over MQTT.
+// orbitlake simulate clickstream: web-shop sessions as JSON events to Kafka.
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
 #include <fmt/format.h>
 
 #include "apps/orbitlake/commands.h"
 #include "common/duration.h"
 #include "common/progress.h"
 #include "common/signals.h"
+#include "apps/orbitlake/registry_options.h"
+#include "clickstream/schemas.h"
+#include "clickstream/simulate.h"
+#include "registry/registry.h"
 #include "devices/simulator.h"
 
 namespace orbitlake::cli {
@@ -95,11 +104,100 @@ int RunSimulateCommand(const SimulateFlags& f) {
   return kExitOk;
 }
 
+constexpr const char* kClickstreamHelp =
+    "Generate fake clickstream events (JSON) and send them to Kafka, as the reference\n"
+    "architecture's event_producer.py: --num-events events of EACH type, keyed by session.\n"
+    "Types and their own fields (every event also has event_id (a UUID), event_type,\n"
+    "timestamp (ISO 8601 UTC), user_id, session_id, user_agent):\n"
+    "  page_view    url, referrer, duration_ms\n"
+    "  click        url, element, target_url\n"
+    "  search       query, results\n"
+    "  add_to_cart  sku, product, price, quantity\n"
+    "  purchase     order_id, items [{sku, product, price, quantity}], amount, currency, payment_method\n"
+    "Sessions start with a page view and move through clicks, searches and add-to-carts; a\n"
+    "purchase buys the cart. Timestamps start now, seconds apart within a session. The same\n"
+    "--seed gives the same events (ids included).\n"
+    "\n"
+    "Brokers: -b/--brokers, else ORBITLAKE_BROKERS, else KAFKA_BOOTSTRAP_SERVERS (the\n"
+    "original's variable), else 127.0.0.1:9092.\n"
+    "Delivery: idempotent producer, acks=all; exit 0 when every event was acknowledged, 3\n"
+    "when some were not, 1 on an error (e.g. unreachable brokers).\n"
+    "\n"
+    "Examples:\n"
+    "  orbitlake simulate clickstream                          # 10 of each type -> raw_events\n"
+    "  orbitlake simulate clickstream --num-events 1000 --rate 200 --users 50\n"
+    "  orbitlake simulate clickstream --register               # also register the schemas (Redis)";
+
+struct ClickstreamFlags {
+  KafkaFlags kafka;
+  clickstream::SimulateOptions options;
+  CLI::Option* brokers = nullptr;
+  bool register_schemas = false;
+  std::string registry;
+  std::string save;  // --save FILE
+};
+
+std::string ClickLine(const clickstream::SimulateProgress& p) {
+  return fmt::format("simulate clickstream: sent {}/{}, acked {}{}", p.sent, p.total, p.acked,
+                     p.failed > 0 ? fmt::format(", FAILED {}", p.failed) : "");
+}
+
+int RunClickstreamCommand(ClickstreamFlags& f) {
+  const char* cmd = "simulate clickstream";
+  if (Status st = ApplyKafkaProperties(&f.kafka); !st.ok()) return Fail(cmd, st);
+  auto& o = f.options;
+  o.client = f.kafka.client;
+  // The original's variable, after orbitlake's own (-b, ORBITLAKE_BROKERS).
+  if (f.brokers->count() == 0 && std::getenv("ORBITLAKE_BROKERS") == nullptr) {
+    if (const char* v = std::getenv("KAFKA_BOOTSTRAP_SERVERS"); v != nullptr && *v != '\0') o.client.brokers = v;
+  }
+  if (f.register_schemas) {
+    auto reg = registry::OpenRegistry(f.registry);
+    if (!reg.ok()) return Fail(cmd, reg.status().WithContext("--registry"));
+    for (const auto& [type, doc] : clickstream::EventSchemas()) {
+      auto put = registry::PutSchema(**reg, type, doc);
+      if (!put.ok()) return Fail(cmd, put.status().WithContext("registering " + type));
+      fmt::print(stderr, "orbitlake simulate clickstream: schema {} v{} {} in {}\n", type, put->version,
+                 put->unchanged ? "already registered" : "registered", (*reg)->url());
+    }
+  }
+  std::ofstream saved;
+  if (!f.save.empty()) {
+    saved.open(f.save, std::ios::binary | std::ios::trunc);
+    if (!saved) return Fail(cmd, Status::IOError("cannot create " + f.save + " (--save)"));
+    o.on_event = [&saved](const clickstream::Event& e) { saved << e.json << '\n'; };
+  }
+  o.generator.start_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  o.should_stop = [] { return StopRequested(); };
+  fmt::print(stderr, "orbitlake simulate clickstream: {} events of each of {} types, {} users -> Kafka {} topic '{}'{}\n",
+             o.generator.events_per_type, clickstream::kEventTypes.size(), o.generator.users, o.client.brokers, o.topic,
+             o.rate > 0 ? fmt::format(" at {}/s", o.rate) : "");
+  Progress progress;
+  auto r = clickstream::RunClickstream(o, SystemClock(), [&](const clickstream::SimulateProgress& p) {
+    if (progress.Due()) progress.Update(ClickLine(p), true);
+  });
+  if (!r.ok()) return Fail(cmd, r.status());
+  progress.Finish(ClickLine(r->totals));
+  for (const auto& [type, n] : r->per_type) fmt::print("{:<12} {:>8}\n", type, n);
+  const double secs = r->totals.seconds > 0 ? r->totals.seconds : 1e-9;
+  fmt::print("summary: {} events sent in {:.2f} s ({:.0f}/s), {} acknowledged, {} failed{}\n", r->totals.sent,
+             r->totals.seconds, static_cast<double>(r->totals.sent) / secs, r->totals.acked, r->totals.failed,
+             r->stopped ? " (stopped on request)" : "");
+  std::fflush(stdout);
+  if (!r->ok()) {
+    fmt::print(stderr, "orbitlake simulate clickstream: {} event(s) were NOT acknowledged by Kafka: {}\n",
+               r->totals.sent - r->totals.acked, r->delivery_error.ToString());
+    return kExitDataLoss;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddSimulateCommand(CLI::App& root, RunFn& run) {
   auto f = std::make_shared<SimulateFlags>();
-  CLI::App* group = root.add_subcommand("simulate", "Simulated data sources (simulate devices, simulate sensors)");
+  CLI::App* group = root.add_subcommand("simulate", "Simulated data sources (simulate devices|sensors|clickstream)");
   group->require_subcommand(1);
   CLI::App* sub = group->add_subcommand("devices", kSimulateHelp);
   sub->add_option("--mqtt", f->mqtt_url, "MQTT broker, tcp://HOST:PORT")->capture_default_str();
@@ -123,6 +221,36 @@ void AddSimulateCommand(CLI::App& root, RunFn& run) {
   sub->add_option("--client-id", f->client_id, "MQTT client ids are ID-<device>")->capture_default_str();
   sub->callback([f, &run] { run = [f] { return RunSimulateCommand(*f); }; });
   AddSimulateSensorsCommand(group, run);
+
+  auto c = std::make_shared<ClickstreamFlags>();
+  CLI::App* click = group->add_subcommand("clickstream", kClickstreamHelp);
+  auto& co = c->options;
+  click->add_option("-n,--num-events", co.generator.events_per_type, "Events of each type")
+      ->capture_default_str()
+      ->check(IntegerIn(0, int64_t{1} << 40));
+  AddKafkaOptions(click, &c->kafka);
+  c->brokers = click->get_option("--brokers");
+  AddTopicOption(click, &co.topic, "Topic to send the events to", /*from_env=*/false);
+  click->add_option("--partitions", co.partitions, "Partitions when creating a missing topic (0: never create it)")
+      ->capture_default_str()
+      ->check(IntegerIn(0, 10'000));
+  click->add_option("--rate", co.rate, "Cap on events per second (0 = no cap)")
+      ->capture_default_str()
+      ->check(NumberIn(0, 1e9));
+  click->add_option("--users", co.generator.users, "Distinct users (ids 1..N)")
+      ->capture_default_str()
+      ->check(IntegerIn(1, int64_t{1} << 40));
+  click->add_option("--seed", co.generator.seed, "Seeds every random choice (same seed, same events)")
+      ->capture_default_str();
+  click->add_option("--save", c->save, "Also write every event to this file, one JSON document per line");
+  c->registry = DefaultRegistryUrl();
+  click->add_flag("--register", c->register_schemas,
+                  "Register the event types' schemas in the schema registry first (a new version only when "
+                  "they changed)");
+  click->add_option("--registry", c->registry, "Schema registry for --register: redis://HOST:PORT[/NAMESPACE] or a "
+                                               "folder (default from REDIS_HOST/REDIS_PORT)")
+      ->capture_default_str();
+  click->callback([c, &run] { run = [c] { return RunClickstreamCommand(*c); }; });
 }
 
 }  // namespace orbitlake::cli

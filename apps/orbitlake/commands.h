@@ -108,5 +108,6 @@ void AddSimulateCommand(CLI::App& root, RunFn& run);  // simulate devices, simul
 void AddSimulateSensorsCommand(CLI::App* simulate, RunFn& run);
 // optimize, vacuum, checkpoint
 void AddMaintenanceCommands(CLI::App& root, RunFn& run);
+void AddSchemaCommand(CLI::App& root, RunFn& run);  // schema put|list|show (registry_options.h)
 
 }  // namespace orbitlake::cli

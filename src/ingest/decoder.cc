@@ -138,7 +138,7 @@ class JsonDecoder final : public Decoder {
     }
     if (routed) return Status::OK();
     if (default_table_ >= 0) return AppendTo(default_table_, meta, ingest_time_us, wanted, out);
-    out->rejections.push_back({-1, "no route: no table's `where` matches the message"});
+    out->rejections.push_back({-1, "no route: no table's `where` matches the message", /*no_route=*/true});
     return Status::OK();
   }
 

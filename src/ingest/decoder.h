@@ -49,6 +49,7 @@ struct DecodeResult {
   struct Rejection {
     int table = -1;  // index into the source's tables; -1: the message itself (source quarantine)
     std::string reason;
+    bool no_route = false;  // table -1 because no table's route took it (not undecodable)
   };
   TableMask appended = 0;  // tables that got a row
   std::vector<Rejection> rejections;

@@ -151,6 +151,7 @@ class Ingester final : public kafka::RebalanceListener {
   // A failure on the consume thread (decoder buffers) that ends the run: no batch is
   // sealed once it is set, so no offset of rows that were lost is ever committed.
   Status fatal_;
+  bool hook_stop_ = false;  // on_no_route asked to stop before a message
   int64_t epoch_ = 0;
   int64_t batch_messages_ = 0;
   int64_t chunk_rows_ = 0;           // rows decoded since the last hand-off
@@ -492,7 +493,15 @@ void Ingester::Process(const kafka::Message& m, int64_t ingest_us) {
     }
     event_ns_.push_back(decoded_.event_time_ns);
   }
-  for (const auto& r : decoded_.rejections) {
+  for (auto& r : decoded_.rejections) {
+    if (r.no_route && o_.on_no_route && o_.on_no_route(meta, m.payload(), &r.reason)) {
+      // Stop before this message (see IngestOptions::on_no_route): nothing of it is kept.
+      hook_stop_ = true;
+      st.next = offset;
+      --round_messages_;
+      round_bytes_ -= static_cast<int64_t>(m.payload().size());
+      return;
+    }
     Quarantine(r.table < 0 ? src.quarantine_sink : src.table_quarantine_sink[r.table], st, m, meta, r.reason,
                ingest_us);
   }
@@ -769,6 +778,7 @@ Result<IngestSummary> Ingester::Run() {
     for (const kafka::Message& m : msgs) {
       const int64_t before = batch_messages_;
       Process(m, ingest_us);
+      if (hook_stop_) break;
       policy_.OnRows(batch_messages_ - before, committer_->encoded_bytes());
       // The row limit is exact: a batch may close in the middle of a poll's messages.
       if (policy_.rows() >= o_.batch.max_rows) (void)Seal(CloseReason::kRows);
@@ -792,6 +802,7 @@ Result<IngestSummary> Ingester::Run() {
     UpdateLag();
     if (on_progress_) on_progress_(Stats());
     if (o_.until_caught_up && CaughtUp()) break;
+    if (hook_stop_ || (o_.should_stop && o_.should_stop())) break;
   }
 
   // Commit what we hold (also on a signal), then leave the group; after a failure on

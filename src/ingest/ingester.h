@@ -59,6 +59,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,7 @@
 #include "kafka/client.h"
 #include "metrics/latency_recorder.h"
 #include "metrics/metrics.h"
+#include "pipeline/message_meta.h"
 #include "pipeline/spec.h"
 #include "storage/storage.h"
 
@@ -137,6 +139,17 @@ struct IngestOptions {
   // Target file size of those compactions. Default nullopt: the table's
   // delta.targetFileSize, else 100 MiB.
   std::optional<int64_t> optimize_target_size;
+  // Pipelines whose tables change while running (ingest --registry, registry_ingest.h).
+  // Asked, on the loop's thread, before a message that no table's route takes (and no
+  // default table) goes to its source's quarantine; it may rewrite `reason`. Returning
+  // true ends Run() before that message, as a signal does: the open batch (without it)
+  // is committed and Run() returns OK; the message and those after it are read again
+  // by the next run, since no table recorded their offsets. Default null: quarantine.
+  std::function<bool(const pipeline::MessageMeta& meta, std::span<const uint8_t> payload, std::string* reason)>
+      on_no_route;
+  // Polled once per poll round; true ends Run() like a signal (the open batch is
+  // committed). Default null: never.
+  std::function<bool()> should_stop;
   // Metrics registry to update; may be null.
   metrics::Registry* metrics = nullptr;
   // Arrow memory pool for decoded rows; null = Arrow's default pool. Tests pass one that

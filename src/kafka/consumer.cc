@@ -103,6 +103,10 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(ConsumerOptions options) {
       {"enable.partition.eof", o.report_partition_end ? "true" : "false"},
       {"fetch.wait.max.ms", "100"},
       {"queued.max.messages.kbytes", std::to_string(o.prefetch_kbytes)},
+      // A subscribed topic created after the subscription (an MQTT bridge creates a
+      // rarely used topic on its first message) is only seen at a metadata refresh:
+      // librdkafka's default of 5 min would leave it unread that long.
+      {"topic.metadata.refresh.interval.ms", "10000"},
   };
   // The property is unknown to librdkafka < 2.3 (an error if set); those run without it.
   constexpr int kFetchQueueBackoffSince = 0x020300ff;

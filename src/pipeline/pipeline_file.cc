@@ -165,6 +165,27 @@ class FileReader {
     }
   }
 
+  // A schema document: a [[table]]'s columns, partition_by and checks at the top level.
+  Result<TableSpec> ReadSchema(const std::string& table_name) {
+    toml::table root;
+    try {
+      root = toml::parse(text_, std::string_view(file_));
+    } catch (const toml::parse_error& e) {
+      return Status::InvalidArgument(OneLine(fmt::format("{}:{}:{}: invalid TOML: {}", file_, e.source().begin.line,
+                                                         e.source().begin.column, e.description())));
+    }
+    ORBIT_RETURN_IF_ERROR(CheckKeys(root, "", {"columns", "partition_by", "checks"}));
+    TableSpec table;
+    table.name = table_name;
+    ORBIT_ASSIGN_OR_RETURN(const toml::node* columns,
+                           Required(root, "columns", "", "the columns, e.g. columns = [{ name = \"id\", "
+                                                         "type = \"string\", from = \"$.id\" }]"));
+    ORBIT_RETURN_IF_ERROR(ReadColumns(*columns, "columns", &table));
+    if (const auto* p = root.get("partition_by")) ORBIT_RETURN_IF_ERROR(ReadPartitionBy(*p, "partition_by", &table));
+    if (const auto* c = root.get("checks")) ORBIT_RETURN_IF_ERROR(ReadChecks(*c, "checks", &table));
+    return table;
+  }
+
   Result<PipelineSpec> Read() {
     toml::table root;
     try {
@@ -1015,6 +1036,11 @@ class FileReader {
 
 Result<PipelineSpec> ParsePipeline(std::string_view toml, const std::string& file_name) {
   return FileReader(toml, file_name).Read();
+}
+
+Result<TableSpec> ParseTableSchema(std::string_view toml, const std::string& file_name,
+                                   const std::string& table_name) {
+  return FileReader(toml, file_name).ReadSchema(table_name);
 }
 
 Result<PipelineSpec> LoadPipelineFile(const std::string& path) {

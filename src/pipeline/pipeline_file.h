@@ -41,4 +41,13 @@ Result<PipelineSpec> LoadPipelineFile(const std::string& path);
 // Validates TOML text; `file_name` is used in messages and stored in PipelineSpec::file.
 Result<PipelineSpec> ParsePipeline(std::string_view toml, const std::string& file_name);
 
+// A table's schema without its place (a schema registry entry, docs/schema-registry.md):
+// the `columns`, `partition_by` and `checks` keys of a [[table]], written as the
+// document's top-level keys, validated as in a pipeline file. Returns a TableSpec with
+// name = `table_name` and those three fields set; path, source, route and quarantine are
+// the caller's. Errors as for a pipeline file ("<file>:<line>:<column>: <key>: ..."),
+// keys without a table prefix (`columns[2].type`).
+Result<TableSpec> ParseTableSchema(std::string_view toml, const std::string& file_name,
+                                   const std::string& table_name);
+
 }  // namespace orbitlake::pipeline

@@ -491,5 +491,24 @@ TEST(PipelineFileTest, ColumnsOfStringsWithEscapesPointAtTheString) {
   EXPECT_THAT(msg, StartsWith("p.toml:7:33: table[0].columns[0].type: type 'array<strin>', character 7:"));
 }
 
+TEST(PipelineFileTest, TableSchemaDocument) {
+  auto t = ParseTableSchema("columns = [\n  { name = \"id\", type = \"string\", required = true },\n"
+                            "  { name = \"n\", type = \"long\", from = \"$.count\" },\n]\nchecks = [\"n >= 0\"]\n",
+                            "s.toml", "page_view");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->name, "page_view");
+  ASSERT_EQ(t->columns.size(), 2u);
+  EXPECT_TRUE(t->columns[0].required);
+  ASSERT_EQ(t->checks.size(), 1u);
+  EXPECT_TRUE(t->path.empty());
+
+  auto bad = ParseTableSchema("columns = [{ name = \"id\", type = \"strin\" }]\n", "s.toml", "x");
+  EXPECT_THAT(bad.status().message(), StartsWith("s.toml:1:35: columns[0].type: type 'strin'"));
+  auto unknown = ParseTableSchema("columns = [{ name = \"id\", type = \"string\" }]\npath = \"/x\"\n", "s.toml", "x");
+  EXPECT_THAT(unknown.status().message(), StartsWith("s.toml:2:1: path: unknown key"));
+  auto none = ParseTableSchema("checks = []\n", "s.toml", "x");
+  EXPECT_THAT(none.status().message(), ::testing::HasSubstr("columns: missing"));
+}
+
 }  // namespace
 }  // namespace orbitlake::pipeline

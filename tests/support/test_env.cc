@@ -70,6 +70,12 @@ std::optional<std::map<std::string, std::string>> TestS3Config() {
   return vars;
 }
 
+std::string TestRedisUrl() {
+  return FixtureAddress("ORBITLAKE_TEST_REDIS", "ORBITLAKE_TEST_REDIS_DIR", "url",
+                        "no test Redis server: run this test through ctest (its redis_server fixture starts one), "
+                        "or start one with scripts/redis start and set ORBITLAKE_TEST_REDIS=redis://host:port");
+}
+
 std::string UniqueName(const std::string& prefix) {
   static std::mt19937_64 rng(std::random_device{}());
   return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1'000'000'000);

@@ -34,6 +34,11 @@ inline constexpr const char* kNoTestS3Server =
     "no S3 test server: run through ctest (its s3_server fixture starts one), or "
     "scripts/s3 start --port auto; eval \"$(scripts/s3 env)\"; export ORBITLAKE_TEST_S3_ENDPOINT=$AWS_ENDPOINT_URL";
 
+// redis://host:port of the test run's Redis server (the redis_server CTest fixture,
+// ORBITLAKE_TEST_REDIS_DIR/url); ORBITLAKE_TEST_REDIS overrides it. Fails the current
+// test (and returns "") when none.
+std::string TestRedisUrl();
+
 // "<prefix>-<pid>-<random>": a topic/group/folder name no other test run uses.
 std::string UniqueName(const std::string& prefix);
 
