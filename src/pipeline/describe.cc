@@ -73,6 +73,11 @@ std::string ColumnFrom(const ColumnSpec& c) {
       (k == DeltaType::Kind::kTimestamp || k == DeltaType::Kind::kTimestampNtz || k == DeltaType::Kind::kDate)) {
     from += fmt::format(" (numbers: epoch {})", UnitName(c.unit));
   }
+  static constexpr const char* kTransforms[] = {"trim", "lower", "upper", "empty_to_null"};
+  for (size_t i = 0; i < c.transform.size(); ++i) {
+    from += (i == 0 ? " | " : ", ");
+    from += kTransforms[static_cast<int>(c.transform[i])];
+  }
   return from;
 }
 

@@ -168,6 +168,7 @@ std::string ToString(const From& from) {
     std::string operator()(const FromIngestTime&) const { return "ingest_time"; }
     std::string operator()(const FromColumn& c) const { return c.name; }
     std::string operator()(const FromConstant& c) const { return "value " + c.json; }
+    std::string operator()(const FromExpr& e) const { return "expr " + e.text; }
   };
   return std::visit(Printer{}, from);
 }

@@ -35,7 +35,7 @@ Result<std::vector<std::string>> ParseFieldPath(std::string_view text, size_t* e
 Result<From> ParseFrom(std::string_view text, size_t* error_offset = nullptr);
 
 // The text ParseFrom reads back into `from` ($.a.b, kafka.header.x, ingest_time, a
-// column name); FromConstant prints as `value <json>`.
+// column name); FromConstant prints as `value <json>`, FromExpr as `expr <text>`.
 std::string ToString(const From& from);
 // "$.a['b.c']": the path's canonical text.
 std::string JsonPathToString(const std::vector<std::string>& segments);

@@ -1,6 +1,7 @@
 #include "pipeline/json_decoder.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -10,6 +11,7 @@
 #include <simdjson.h>
 
 #include "columnar/arrow_status.h"
+#include "pipeline/expr.h"
 #include "pipeline/json_text.h"
 
 namespace orbitlake::pipeline {
@@ -473,7 +475,7 @@ void Bind(TypeNode& n, arrow::ArrayBuilder* b) {
   }
 }
 
-enum class Source { kJson, kKafka, kIngestTime, kConstant, kDerived };
+enum class Source { kJson, kKafka, kIngestTime, kConstant, kDerived, kExpr };
 enum class ValueState : uint8_t { kMissing, kNull, kValue };
 
 struct Column {
@@ -493,6 +495,10 @@ struct Column {
   bool derive_date = false;  // date from timestamp / timestamp_ntz; otherwise a copy
   Slot constant;             // kConstant (bytes in constant_bytes)
   std::string constant_bytes;
+  std::shared_ptr<const Expr> expr;  // kExpr
+  std::vector<int> expr_columns;     // kExpr: the column of each of expr->columns()
+  std::vector<StringTransform> transform;
+  std::string transformed;  // the value after a case transform (valid until the next message)
 };
 
 // `$.a.b`: the object members to walk; node 0 is the message's root object.
@@ -590,6 +596,8 @@ struct TableRows::Plan {
   Status DecodeMap(od::value v, const TypeNode& t, int col);
   Status DecodeNode(od::object obj, int node);
   Status DecodeOther(int col, const MessageMeta& meta, int64_t ingest_time_us);
+  Status ApplyTransforms(int col);
+  Status EvaluateExpr(int col);
   Status RunChecks() const;
   Status CompileLiteral(int col, const std::string& json, Slot* slot, std::string* storage);
 
@@ -997,6 +1005,7 @@ Status TableRows::Plan::DecodeOther(int col, const MessageMeta& meta, int64_t in
       if (s.tag == Slot::Tag::kBytes) s.u.p = c.constant_bytes.data();
       return put(s);
     }
+    case Source::kExpr: return EvaluateExpr(col);
     case Source::kDerived: {
       const auto from = static_cast<size_t>(c.derived_from);
       if (!c.derive_date || start[from] < 0 || state[from] != ValueState::kValue) {
@@ -1008,6 +1017,95 @@ Status TableRows::Plan::DecodeOther(int col, const MessageMeta& meta, int64_t in
     }
   }
   return Status::Internal("unknown column source");
+}
+
+Status TableRows::Plan::EvaluateExpr(int col) {
+  const auto ci = static_cast<size_t>(col);
+  Column& c = columns[ci];
+  auto value = [&](size_t j) -> std::optional<double> {
+    const auto from = static_cast<size_t>(c.expr_columns[j]);
+    if (start[from] < 0 || state[from] != ValueState::kValue) return std::nullopt;
+    const Slot& s = tape[static_cast<size_t>(start[from])];
+    switch (columns[from].type.kind) {
+      case Kind::kDouble:
+      case Kind::kFloat: return s.u.d;
+      case Kind::kDecimal: return static_cast<double>(s.decimal()) / std::pow(10.0, columns[from].type.scale);
+      default: return static_cast<double>(s.u.i);
+    }
+  };
+  auto result = c.expr->Evaluate(value);
+  if (!result.ok()) return ColumnError(col, result.status().message());
+  start[ci] = static_cast<int32_t>(tape.size());
+  if (!*result) {
+    state[ci] = ValueState::kNull;
+    tape.push_back(Slot::Null());
+    return Status::OK();
+  }
+  const double v = **result;
+  const Kind k = c.type.kind;
+  if (k == Kind::kDouble || k == Kind::kFloat) {
+    if (k == Kind::kFloat && std::fabs(v) > std::numeric_limits<float>::max()) {
+      return ColumnError(col, fmt::format("{} is out of range for float", v));
+    }
+    state[ci] = ValueState::kValue;
+    tape.push_back(Slot::Double(k == Kind::kFloat ? static_cast<double>(static_cast<float>(v)) : v));
+    return Status::OK();
+  }
+  int64_t min = 0, max = 0;
+  IntRange(k, &min, &max);
+  if (std::floor(v) != v) return ColumnError(col, fmt::format("{} is not an integer (round() it)", v));
+  if (v < static_cast<double>(min) || v > static_cast<double>(max)) {
+    return ColumnError(col, fmt::format("{} is out of range for {}", v, KindName(k)));
+  }
+  state[ci] = ValueState::kValue;
+  tape.push_back(Slot::Int(static_cast<int64_t>(v)));
+  return Status::OK();
+}
+
+Status TableRows::Plan::ApplyTransforms(int col) {
+  const auto ci = static_cast<size_t>(col);
+  Column& c = columns[ci];
+  if (c.transform.empty() || start[ci] < 0 || state[ci] != ValueState::kValue) return Status::OK();
+  std::string_view v = tape[static_cast<size_t>(start[ci])].bytes();
+  bool owned = false;  // v points into c.transformed
+  for (StringTransform t : c.transform) {
+    switch (t) {
+      case StringTransform::kTrim: {
+        auto space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v'; };
+        while (!v.empty() && space(v.front())) v.remove_prefix(1);
+        while (!v.empty() && space(v.back())) v.remove_suffix(1);
+        break;
+      }
+      case StringTransform::kLower:
+      case StringTransform::kUpper: {
+        if (!owned) {
+          c.transformed.assign(v.data(), v.size());
+        } else {
+          c.transformed.erase(0, static_cast<size_t>(v.data() - c.transformed.data()));
+          c.transformed.resize(v.size());
+        }
+        owned = true;
+        const bool lower = t == StringTransform::kLower;
+        for (char& ch : c.transformed) {
+          if (lower && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+          if (!lower && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+        }
+        v = c.transformed;
+        break;
+      }
+      case StringTransform::kEmptyToNull:
+        if (v.empty()) {
+          start[ci] = static_cast<int32_t>(tape.size());
+          state[ci] = ValueState::kNull;
+          tape.push_back(Slot::Null());
+          return Status::OK();
+        }
+        break;
+    }
+  }
+  start[ci] = static_cast<int32_t>(tape.size());
+  tape.push_back(Slot::Bytes(v.data(), v.size()));
+  return Status::OK();
 }
 
 namespace {
@@ -1328,11 +1426,23 @@ Result<std::unique_ptr<TableRows>> TableRows::Make(const TableSpec& spec, const 
       c.source = Source::kDerived;
       c.from_text = "column " + fc->name;
       derived_names[i] = fc->name;
+    } else if (const auto* fe = std::get_if<FromExpr>(&cs.from)) {
+      c.source = Source::kExpr;
+      c.from_text = "expr " + fe->text;
+      auto e = Expr::Parse(fe->text);
+      if (!e.ok()) return bad(cs, e.status().message());
+      c.expr = std::move(*e);
+      if (k != Kind::kDouble && k != Kind::kFloat && k != Kind::kLong && k != Kind::kInteger && k != Kind::kShort &&
+          k != Kind::kByte) {
+        return bad(cs, "an expr column is double, float or an integer type, not " + c.type_name);
+      }
     } else {
       c.source = Source::kConstant;
       c.from_text = "constant " + jt::Excerpt(std::get<FromConstant>(cs.from).json);
       if (IsNested(k)) return bad(cs, "constants of nested types are not supported");
     }
+    c.transform = cs.transform;
+    if (!c.transform.empty() && k != Kind::kString) return bad(cs, "transforms apply to string columns, not " + c.type_name);
     c.fixed_width = !IsNested(k) && k != Kind::kString && k != Kind::kBinary;
     fields.push_back(arrow::field(c.name, c.arrow_type, !c.required));
     plan->columns.push_back(std::move(c));
@@ -1341,10 +1451,30 @@ Result<std::unique_ptr<TableRows>> TableRows::Make(const TableSpec& spec, const 
   // Derived columns: their source, the pair of types, and an order without cycles.
   std::vector<int> mark(spec.columns.size(), 0);  // 0 new, 1 on the stack, 2 done
   std::function<Status(size_t)> visit = [&](size_t i) -> Status {
-    if (mark[i] == 2 || plan->columns[i].source != Source::kDerived) return Status::OK();
+    const Source src = plan->columns[i].source;
+    if (mark[i] == 2 || (src != Source::kDerived && src != Source::kExpr)) return Status::OK();
     if (mark[i] == 1) return bad(spec.columns[i], "derived columns form a cycle");
     mark[i] = 1;
     const ColumnSpec& cs = spec.columns[i];
+    if (src == Source::kExpr) {
+      Column& c = plan->columns[i];
+      for (const auto& name : c.expr->columns()) {
+        size_t from = 0;
+        while (from < spec.columns.size() && spec.columns[from].name != name) ++from;
+        if (from == spec.columns.size() || from == i) return bad(cs, "no column " + name + " for the expression");
+        const Kind fk = plan->columns[from].type.kind;
+        if (IsNested(fk) || fk == Kind::kString || fk == Kind::kBinary || fk == Kind::kBoolean || fk == Kind::kDate ||
+            fk == Kind::kTimestamp || fk == Kind::kTimestampNtz) {
+          return bad(cs, fmt::format("column {} is {}: expressions read numeric columns", name,
+                                     plan->columns[from].type_name));
+        }
+        c.expr_columns.push_back(static_cast<int>(from));
+        ORBIT_RETURN_IF_ERROR(visit(from));
+      }
+      mark[i] = 2;
+      plan->derived_order.push_back(static_cast<int>(i));
+      return Status::OK();
+    }
     size_t from = 0;
     while (from < spec.columns.size() && spec.columns[from].name != derived_names[i]) ++from;
     if (from == spec.columns.size() || from == i) return bad(cs, "no column " + derived_names[i] + " to derive from");
@@ -1447,9 +1577,15 @@ Status TableRows::Append(JsonMessage& message, const MessageMeta& meta, int64_t 
   const int n = static_cast<int>(p.columns.size());
   for (int c = 0; c < n; ++c) {
     const Source s = p.columns[static_cast<size_t>(c)].source;
-    if (s != Source::kJson && s != Source::kDerived) ORBIT_RETURN_IF_ERROR(p.DecodeOther(c, meta, ingest_time_us));
+    if (s != Source::kJson && s != Source::kDerived && s != Source::kExpr) {
+      ORBIT_RETURN_IF_ERROR(p.DecodeOther(c, meta, ingest_time_us));
+    }
+    if (s != Source::kDerived && s != Source::kExpr) ORBIT_RETURN_IF_ERROR(p.ApplyTransforms(c));
   }
-  for (int c : p.derived_order) ORBIT_RETURN_IF_ERROR(p.DecodeOther(c, meta, ingest_time_us));
+  for (int c : p.derived_order) {
+    ORBIT_RETURN_IF_ERROR(p.DecodeOther(c, meta, ingest_time_us));
+    ORBIT_RETURN_IF_ERROR(p.ApplyTransforms(c));
+  }
   for (int c = 0; c < n; ++c) {
     const Column& col = p.columns[static_cast<size_t>(c)];
     const ValueState vs = p.state[static_cast<size_t>(c)];

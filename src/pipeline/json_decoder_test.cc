@@ -269,6 +269,73 @@ TEST(JsonDecoderTest, RequiredMissingAndNull) {
   EXPECT_EQ(batch->column(1)->null_count(), 2);
 }
 
+TEST(JsonDecoderTest, StringTransformsCleanValuesBeforeRequiredAndChecks) {
+  ColumnSpec id = Col("sensor_id", T(Kind::kString), Path("sensor_id"), true);
+  id.transform = {StringTransform::kTrim, StringTransform::kEmptyToNull, StringTransform::kLower};
+  ColumnSpec unit = Col("unit", T(Kind::kString), Path("unit"));
+  unit.transform = {StringTransform::kUpper, StringTransform::kTrim};
+  ColumnSpec copy = Col("raw_id", T(Kind::kString), Path("raw"));
+  ColumnSpec derived = Col("id2", T(Kind::kString), FromColumn{"sensor_id"});
+  derived.transform = {StringTransform::kUpper};
+  Decoder d(Table({id, unit, copy, derived}, {Check("sensor_id", CheckSpec::Op::kNe, "\"bad\"", "sensor_id != 'bad'")}));
+  ASSERT_TRUE(d.Feed(R"({"sensor_id":"  Sensor-A\t","unit":" c ","raw":"  Keep "})").ok());
+  // Empty after trimming: null, so the required column rejects the message.
+  EXPECT_THAT(d.Feed(R"({"sensor_id":"   "})").message(), HasSubstr("column sensor_id is required: null"));
+  // Checks see the cleaned value.
+  EXPECT_THAT(d.Feed(R"({"sensor_id":" BAD "})").message(), HasSubstr("sensor_id != 'bad'"));
+  ASSERT_TRUE(d.Feed(R"({"sensor_id":"\u00c9t\u00e9 X","unit":null})").ok());
+  auto batch = d.Take();
+  ASSERT_EQ(batch->num_rows(), 2);
+  auto get = [&](const char* name, int64_t row) { return batch->GetColumnByName(name)->GetScalar(row).ValueOrDie()->ToString(); };
+  EXPECT_EQ(get("sensor_id", 0), "sensor-a");
+  EXPECT_EQ(get("unit", 0), "C");
+  EXPECT_EQ(get("raw_id", 0), "  Keep ");  // no transform: as sent
+  EXPECT_EQ(get("id2", 0), "SENSOR-A");    // derived from the cleaned value, then its own transform
+  EXPECT_EQ(get("sensor_id", 1), "\u00c9t\u00e9 x");  // ASCII letters only change case
+  EXPECT_EQ(get("unit", 1), "null");
+  ColumnSpec bad = Col("n", T(Kind::kLong));
+  bad.transform = {StringTransform::kTrim};
+  EXPECT_THAT(TableRows::Make(Table({bad})).status().message(), HasSubstr("transforms apply to string columns"));
+}
+
+TEST(JsonDecoderTest, ExprColumnsConvertUnitsAndRejectWhatCannotBeComputed) {
+  Decoder d(Table({Col("temperature_c", T(Kind::kDouble)), Col("count", T(Kind::kInteger)),
+                   Col("price", Decimal(6, 2)),
+                   Col("temperature_f", T(Kind::kDouble), FromExpr{"temperature_c * 9 / 5 + 32"}),
+                   Col("per_item", T(Kind::kDouble), FromExpr{"round(price / count, 2)"}),
+                   Col("doubled", T(Kind::kLong), FromExpr{"count * 2"}),
+                   Col("half", T(Kind::kLong), FromExpr{"count / 2"}),
+                   Col("f_of_f", T(Kind::kFloat), FromExpr{"temperature_f - 32"})}));
+  ASSERT_EQ(d.Feed(R"({"temperature_c":21.5,"count":4,"price":"10.01"})").ToString(), "OK");
+  ASSERT_TRUE(d.Feed(R"({"temperature_c":null,"count":null,"price":null})").ok());  // nulls propagate
+  EXPECT_THAT(d.Feed(R"({"temperature_c":1,"count":0,"price":1})").message(),
+              HasSubstr("column per_item (double) from expr round(price / count, 2): `round(price / count, 2)`: division by zero"));
+  EXPECT_THAT(d.Feed(R"({"temperature_c":1,"count":3,"price":1})").message(),
+              HasSubstr("column half (long) from expr count / 2: 1.5 is not an integer"));
+  auto batch = d.Take();
+  ASSERT_EQ(batch->num_rows(), 2);
+  auto get = [&](const char* name, int64_t row) { return batch->GetColumnByName(name)->GetScalar(row).ValueOrDie()->ToString(); };
+  EXPECT_EQ(get("temperature_f", 0), "70.7");
+  EXPECT_EQ(get("per_item", 0), "2.5");
+  EXPECT_EQ(get("doubled", 0), "8");
+  EXPECT_EQ(get("half", 0), "2");
+  EXPECT_EQ(get("f_of_f", 0), "38.7");
+  EXPECT_EQ(get("temperature_f", 1), "null");
+  EXPECT_EQ(batch->schema()->GetFieldByName("f_of_f")->type()->id(), arrow::Type::FLOAT);
+  // Checks see the computed value.
+  Decoder checked(Table({Col("c", T(Kind::kDouble)), Col("f", T(Kind::kDouble), FromExpr{"c * 9 / 5 + 32"})},
+                        {Check("f", CheckSpec::Op::kLt, "200", "f < 200")}));
+  EXPECT_TRUE(checked.Feed(R"({"c":90})").ok());
+  EXPECT_THAT(checked.Feed(R"({"c":100})").message(), HasSubstr("f < 200"));
+  EXPECT_THAT(TableRows::Make(Table({Col("s", T(Kind::kString)), Col("x", T(Kind::kDouble), FromExpr{"s + 1"})}))
+                  .status().message(), HasSubstr("expressions read numeric columns"));
+  EXPECT_THAT(TableRows::Make(Table({Col("x", T(Kind::kDouble), FromExpr{"y + 1"}),
+                                     Col("y", T(Kind::kDouble), FromExpr{"x + 1"})})).status().message(),
+              HasSubstr("cycle"));
+  EXPECT_THAT(TableRows::Make(Table({Col("x", T(Kind::kString), FromExpr{"1"})})).status().message(),
+              HasSubstr("an expr column is double, float or an integer type"));
+}
+
 TEST(JsonDecoderTest, KafkaFieldsHeadersIngestTimeConstantsAndDerivedColumns) {
   FromKafka topic{FromKafka::Field::kTopic}, partition{FromKafka::Field::kPartition}, offset{FromKafka::Field::kOffset},
       ts{FromKafka::Field::kTimestamp}, key{FromKafka::Field::kKey}, trace{FromKafka::Field::kHeader, "trace"},

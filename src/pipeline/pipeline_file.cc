@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -17,6 +18,7 @@
 
 #include "common/duration.h"
 #include "pipeline/check.h"
+#include "pipeline/expr.h"
 #include "pipeline/from.h"
 #include "pipeline/suggest.h"
 #include "pipeline/types.h"
@@ -586,7 +588,7 @@ class FileReader {
   Status ReadColumn(const toml::node& n, const std::vector<ColumnDraft>& earlier, ColumnDraft* draft) const {
     const std::string& key = draft->key;
     ORBIT_ASSIGN_OR_RETURN(const toml::table* t, Table(n, key));
-    ORBIT_RETURN_IF_ERROR(CheckKeys(*t, key, {"name", "type", "from", "value", "required", "unit"}));
+    ORBIT_RETURN_IF_ERROR(CheckKeys(*t, key, {"name", "type", "from", "value", "expr", "transform", "required", "unit"}));
     ColumnSpec& col = draft->spec;
     ORBIT_ASSIGN_OR_RETURN(const toml::node* name, Required(*t, "name", key, "the column's name"));
     ORBIT_ASSIGN_OR_RETURN(col.name, String(*name, Join(key, "name")));
@@ -612,10 +614,26 @@ class FileReader {
 
     const toml::node* from = t->get("from");
     const toml::node* value = t->get("value");
-    if (from != nullptr && value != nullptr) {
-      return Err(*value, Join(key, "value"), "a column has either from (where its value comes from) or value (a constant), not both");
+    const toml::node* expr = t->get("expr");
+    if ((from != nullptr) + (value != nullptr) + (expr != nullptr) > 1) {
+      const toml::node* second = expr != nullptr ? expr : value;
+      return Err(*second, Join(key, expr != nullptr ? "expr" : "value"),
+                 "a column has one of from (where its value comes from), value (a constant) or expr (arithmetic over "
+                 "other columns)");
     }
-    if (value != nullptr) {
+    if (expr != nullptr) {
+      draft->from_node = expr;
+      ORBIT_ASSIGN_OR_RETURN(std::string text, String(*expr, Join(key, "expr")));
+      auto e = Expr::Parse(text, &offset);
+      if (!e.ok()) return ErrInString(*expr, offset, Join(key, "expr"), e.status().message());
+      const Kind k = col.type->kind;
+      if (k != Kind::kDouble && k != Kind::kFloat && k != Kind::kLong && k != Kind::kInteger && k != Kind::kShort &&
+          k != Kind::kByte) {
+        return Err(*type, Join(key, "type"), fmt::format("an expr column is double, float or an integer type, not {}",
+                                                         ToString(*col.type)));
+      }
+      col.from = FromExpr{std::move(text)};
+    } else if (value != nullptr) {
       ORBIT_ASSIGN_OR_RETURN(Json json, ConstantJson(*value, *col.type, Join(key, "value")));
       col.from = FromConstant{DumpJson(json)};
     } else if (from != nullptr) {
@@ -628,6 +646,7 @@ class FileReader {
       col.from = FromJsonPath{{col.name}};  // the documented default: the member of the same name
     }
     if (const auto* r = t->get("required")) { ORBIT_ASSIGN_OR_RETURN(col.required, Bool(*r, Join(key, "required"))); }
+    if (const auto* tr = t->get("transform")) { ORBIT_RETURN_IF_ERROR(ReadTransforms(*tr, Join(key, "transform"), &col)); }
     if (const auto* u = t->get("unit")) {
       ORBIT_ASSIGN_OR_RETURN(std::string unit, String(*u, Join(key, "unit")));
       static const std::vector<std::string> kUnits{"s", "ms", "us", "ns"};
@@ -646,6 +665,32 @@ class FileReader {
       }
     }
     return CheckSourceType(*draft, t);
+  }
+
+  // `transform = "trim"` or `["trim", "lower"]`, on string columns.
+  Status ReadTransforms(const toml::node& n, const std::string& key, ColumnSpec* col) const {
+    static const std::vector<std::string> kNames{"trim", "lower", "upper", "empty_to_null"};
+    auto one = [&](const toml::node& item, const std::string& at) -> Status {
+      ORBIT_ASSIGN_OR_RETURN(std::string name, String(item, at));
+      if (name == "trim") col->transform.push_back(StringTransform::kTrim);
+      else if (name == "lower") col->transform.push_back(StringTransform::kLower);
+      else if (name == "upper") col->transform.push_back(StringTransform::kUpper);
+      else if (name == "empty_to_null") col->transform.push_back(StringTransform::kEmptyToNull);
+      else return Err(item, at, fmt::format("unknown transform '{}'{}; one of trim, lower, upper, empty_to_null", name,
+                                            DidYouMean(name, kNames)));
+      return Status::OK();
+    };
+    if (const auto* arr = n.as_array()) {
+      for (size_t i = 0; i < arr->size(); ++i) ORBIT_RETURN_IF_ERROR(one((*arr)[i], Index(key, i)));
+    } else if (n.as_string() != nullptr) {
+      ORBIT_RETURN_IF_ERROR(one(n, key));
+    } else {
+      return WrongType(n, key, "a transform name or an array of them (\"trim\", \"lower\", ...)");
+    }
+    if (col->type->kind != Kind::kString) {
+      return Err(n, key, fmt::format("transforms apply to string columns, not {}", ToString(*col->type)));
+    }
+    return Status::OK();
   }
 
   // The types Kafka metadata and the ingest time can fill.
@@ -683,8 +728,29 @@ class FileReader {
       index[drafts[i].spec.name] = i;
       names.push_back(drafts[i].spec.name);
     }
-    std::vector<std::optional<size_t>> next(drafts.size());
+    std::vector<std::vector<size_t>> deps(drafts.size());
     for (size_t i = 0; i < drafts.size(); ++i) {
+      if (const auto* ex = std::get_if<FromExpr>(&drafts[i].spec.from)) {
+        const toml::node& at = *drafts[i].from_node;
+        std::string key = Join(drafts[i].key, "expr");
+        auto e = Expr::Parse(ex->text);
+        if (!e.ok()) return Err(at, key, e.status().message());
+        for (const auto& name : (*e)->columns()) {
+          auto it = index.find(name);
+          if (it == index.end()) {
+            return Err(at, key, fmt::format("'{}' is not a column of table '{}'{}", name, table, DidYouMean(name, names)));
+          }
+          if (it->second == i) return Err(at, key, fmt::format("column '{}' cannot come from itself", name));
+          const Kind k = drafts[it->second].spec.type->kind;
+          if (k != Kind::kDouble && k != Kind::kFloat && k != Kind::kLong && k != Kind::kInteger && k != Kind::kShort &&
+              k != Kind::kByte && k != Kind::kDecimal) {
+            return Err(at, key, fmt::format("'{}' is {}: expressions read numeric columns", name,
+                                            ToString(*drafts[it->second].spec.type)));
+          }
+          deps[i].push_back(it->second);
+        }
+        continue;
+      }
       const auto* ref = std::get_if<FromColumn>(&drafts[i].spec.from);
       if (ref == nullptr) continue;
       const toml::node& at = *drafts[i].from_node;
@@ -703,23 +769,30 @@ class FileReader {
                                         "take the date of a timestamp, or widen an integer or float",
                                         ToString(to), ref->name, ToString(from)));
       }
-      next[i] = it->second;
+      deps[i].push_back(it->second);
     }
-    // Every column has at most one source column: a cycle is found by walking the chain.
-    for (size_t i = 0; i < drafts.size(); ++i) {
-      std::vector<size_t> chain{i};
-      std::optional<size_t> j = next[i];
-      while (j && chain.size() <= drafts.size()) {
-        if (*j == i) {
-          std::string cycle;
-          for (size_t c : chain) cycle += drafts[c].spec.name + " -> ";
-          return Err(*drafts[i].from_node, Join(drafts[i].key, "from"),
-                     fmt::format("columns come from each other in a cycle: {}{}", cycle, drafts[i].spec.name));
-        }
-        chain.push_back(*j);
-        j = next[*j];
+    // Depth-first walk; a column met again while it is on the path closes a cycle.
+    std::vector<int> mark(drafts.size(), 0);  // 0 new, 1 on the path, 2 done
+    std::vector<size_t> path;
+    std::function<Status(size_t)> visit = [&](size_t i) -> Status {
+      if (mark[i] == 2) return Status::OK();
+      if (mark[i] == 1) {
+        std::string cycle;
+        auto from = std::find(path.begin(), path.end(), i);
+        for (auto c = from; c != path.end(); ++c) cycle += drafts[*c].spec.name + " -> ";
+        const size_t at = *from;
+        const bool is_expr = std::holds_alternative<FromExpr>(drafts[at].spec.from);
+        return Err(*drafts[at].from_node, Join(drafts[at].key, is_expr ? "expr" : "from"),
+                   fmt::format("columns come from each other in a cycle: {}{}", cycle, drafts[i].spec.name));
       }
-    }
+      mark[i] = 1;
+      path.push_back(i);
+      for (size_t d : deps[i]) ORBIT_RETURN_IF_ERROR(visit(d));
+      path.pop_back();
+      mark[i] = 2;
+      return Status::OK();
+    };
+    for (size_t i = 0; i < drafts.size(); ++i) ORBIT_RETURN_IF_ERROR(visit(i));
     return Status::OK();
   }
 

@@ -189,6 +189,45 @@ columns = [{{ name = "device", type = "string" }}, {{ name = "seq", type = "long
             "p.toml:8:26: table[0].dedup.windw: unknown key; table[0].dedup takes key, within");
 }
 
+TEST(PipelineFileTest, ExprAndTransformColumns) {
+  constexpr std::string_view kBase = R"([[source]]
+name = "s"
+topics = ["t"]
+[[table]]
+name = "x"
+path = "x"
+columns = [{{ name = "c", type = "double" }}, {{ name = "id", type = "string" }}, {}]
+)";
+  auto ok = ParsePipeline(fmt::format(kBase, R"({ name = "f", type = "double", expr = "c * 9 / 5 + 32" })"), "p.toml");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(std::get<FromExpr>(ok->tables[0].columns[2].from).text, "c * 9 / 5 + 32");
+  auto cleaned = ParsePipeline(fmt::format(kBase, R"({ name = "n", type = "string", from = "$.n", transform = ["trim", "lower"] })"), "p.toml");
+  ASSERT_TRUE(cleaned.ok()) << cleaned.status().ToString();
+  EXPECT_EQ(cleaned->tables[0].columns[2].transform,
+            (std::vector<StringTransform>{StringTransform::kTrim, StringTransform::kLower}));
+  auto one = ParsePipeline(fmt::format(kBase, R"({ name = "n", type = "string", transform = "upper" })"), "p.toml");
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->tables[0].columns[2].transform, std::vector<StringTransform>{StringTransform::kUpper});
+
+  auto error = [&](std::string_view col) { return ParsePipeline(fmt::format(kBase, col), "p.toml").status().message(); };
+  EXPECT_THAT(error(R"({ name = "f", type = "double", expr = "c * (9" })"),
+              ::testing::HasSubstr("table[0].columns[2].expr: expression 'c * (9', character 7: expected ')'"));
+  EXPECT_THAT(error(R"({ name = "f", type = "double", expr = "cc + 1" })"),
+              ::testing::HasSubstr("'cc' is not a column of table 'x' (did you mean c?)"));
+  EXPECT_THAT(error(R"({ name = "f", type = "double", expr = "id + 1" })"),
+              ::testing::HasSubstr("'id' is string: expressions read numeric columns"));
+  EXPECT_THAT(error(R"({ name = "f", type = "string", expr = "c" })"),
+              ::testing::HasSubstr("an expr column is double, float or an integer type, not string"));
+  EXPECT_THAT(error(R"({ name = "f", type = "double", expr = "c", from = "$.f" })"),
+              ::testing::HasSubstr("a column has one of from"));
+  EXPECT_THAT(error(R"({ name = "f", type = "double", expr = "f2" }, { name = "f2", type = "double", expr = "f" })"),
+              ::testing::HasSubstr("cycle"));
+  EXPECT_THAT(error(R"({ name = "n", type = "string", transform = ["trim", "lowr"] })"),
+              ::testing::HasSubstr("table[0].columns[2].transform[1]: unknown transform 'lowr' (did you mean lower?)"));
+  EXPECT_THAT(error(R"({ name = "n", type = "long", transform = "trim" })"),
+              ::testing::HasSubstr("transforms apply to string columns, not long"));
+}
+
 TEST(PipelineFileTest, MissingFileIsNotFound) {
   auto r = LoadPipelineFile("/nonexistent/p.toml");
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
@@ -254,7 +293,7 @@ TEST(PipelineFileTest, ErrorsNameFileLineColumnAndKey) {
        "p.toml:7:42: table[0].columns[0].type: type 'decimal(40,2)', character 9: decimal precision 40 is not in 1..38"},
       {WithColumns("[{ name = \"a\", typ = \"string\" }]"),
        "p.toml:7:26: table[0].columns[0].typ: unknown key (did you mean type?); table[0].columns[0] takes name, type, "
-       "from, value, required, unit"},
+       "from, value, expr, transform, required, unit"},
       {WithColumns("[{ name = \"a\" }]"),
        "p.toml:7:12: table[0].columns[0].type: missing: the column's Delta type, e.g. \"string\""},
       {WithColumns("[{ name = \"a b\", type = \"string\" }]"),
@@ -290,8 +329,8 @@ TEST(PipelineFileTest, ErrorsNameFileLineColumnAndKey) {
        "p.toml:7:53: table[0].columns[0].from: a timestamp column cannot come from 'b' (date): a column may copy one of "
        "the same type, take the date of a timestamp, or widen an integer or float"},
       {WithColumns("[{ name = \"a\", type = \"string\", from = \"$.a\", value = \"x\" }]"),
-       "p.toml:7:65: table[0].columns[0].value: a column has either from (where its value comes from) or value (a "
-       "constant), not both"},
+       "p.toml:7:65: table[0].columns[0].value: a column has one of from (where its value comes from), value (a "
+       "constant) or expr (arithmetic over other columns)"},
       {WithColumns("[{ name = \"a\", type = \"byte\", value = 300 }]"),
        "p.toml:7:49: table[0].columns[0].value: 300 is out of range for byte (-128..127)"},
       {WithColumns("[{ name = \"a\", type = \"long\", value = \"1\" }]"),

@@ -71,7 +71,14 @@ struct FromColumn {        // another column of the same table, e.g. a date from
 struct FromConstant {  // the same value in every row, as written in the file (JSON text)
   std::string json;
 };
-using From = std::variant<FromJsonPath, FromKafka, FromIngestTime, FromColumn, FromConstant>;
+struct FromExpr {  // `expr = "temperature_c * 9 / 5 + 32"`: arithmetic over other columns (expr.h)
+  std::string text;
+};
+using From = std::variant<FromJsonPath, FromKafka, FromIngestTime, FromColumn, FromConstant, FromExpr>;
+
+// `transform = ["trim", "lower"]` of a string column, applied in order to its value.
+// Case mapping changes ASCII letters only (other characters are kept as they are).
+enum class StringTransform { kTrim, kLower, kUpper, kEmptyToNull };
 
 // Unit of epoch numbers coerced to a timestamp or date column.
 enum class EpochUnit { kSeconds, kMillis, kMicros, kNanos };
@@ -84,6 +91,9 @@ struct ColumnSpec {
   bool required = false;
   // For timestamp/date columns fed by JSON numbers: the epoch unit. Default ms.
   EpochUnit unit = EpochUnit::kMillis;
+  // String columns: cleaning applied to the value before `required` and the checks.
+  // Default none.
+  std::vector<StringTransform> transform;
 };
 
 // `checks = ["user_id >= 0", "x is not null"]`: one comparison of a declared column
