@@ -237,10 +237,10 @@ int RunIngestCommand(IngestFlags& f) {
     return opened;
   };
   const auto file_sources = std::count_if(o.pipeline.sources.begin(), o.pipeline.sources.end(),
-                                          [](const auto& src) { return src.files.has_value(); });
+                                          [](const auto& src) { return src.files || src.delta; });
   if (file_sources > 0 && file_sources < static_cast<int64_t>(o.pipeline.sources.size())) {
-    return Fail("ingest", Status::InvalidArgument(f.pipeline_file + ": mixes Kafka and file sources; run one "
-                                                  "pipeline file for each"));
+    return Fail("ingest", Status::InvalidArgument(f.pipeline_file + ": mixes Kafka sources with file or Delta "
+                                                  "sources; run one pipeline file for each"));
   }
   if (file_sources > 0) return RunFileIngestCommand(f, o.batch.interval);
   if (!f.archive_dir.empty() || f.delete_files) {

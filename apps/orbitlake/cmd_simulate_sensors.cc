@@ -9,6 +9,7 @@
 #include "common/duration.h"
 #include "common/progress.h"
 #include "common/signals.h"
+#include "kafka/admin.h"
 #include "kafka/producer.h"
 #include "medallion/sensor_feed.h"
 
@@ -36,6 +37,7 @@ constexpr const char* kHelp =
 struct Flags {
   KafkaFlags kafka;
   std::string topic;
+  int partitions = 3;  // as the original's sensor_data topic
   std::string files;
   int sensors = 3;
   double rate = 1.0;
@@ -98,6 +100,11 @@ int Run(Flags& f) {
   if (!f.topic.empty()) {
     kafka::ProducerOptions po;
     po.client = f.kafka.client;
+    if (f.partitions > 0) {
+      if (Status st = kafka::EnsureTopic(f.kafka.client, f.topic, f.partitions); !st.ok()) {
+        return Fail(kCmd, st.WithContext("creating topic " + f.topic));
+      }
+    }
     auto p = kafka::Producer::Create(po);
     if (!p.ok()) return Fail(kCmd, p.status());
     producer = std::move(*p);
@@ -180,6 +187,10 @@ void AddSimulateSensorsCommand(CLI::App* simulate, RunFn& run) {
   CLI::App* sub = simulate->add_subcommand("sensors", kHelp);
   AddKafkaOptions(sub, &f->kafka);
   sub->add_option("--kafka", f->topic, "Kafka topic to send to (the original: sensor_data)");
+  sub->add_option("--partitions", f->partitions, "Partitions when creating a missing --kafka topic (0: never "
+                                                 "create it)")
+      ->capture_default_str()
+      ->check(IntegerIn(0, 10'000));
   sub->add_option("--files", f->files, "Folder to write JSON Lines files into");
   sub->add_option("-n,--sensors", f->sensors, "Number of sensors")->capture_default_str()->check(IntegerIn(1, 100'000));
   sub->add_option("--rate", f->rate, "Readings per second of each sensor")

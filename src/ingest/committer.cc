@@ -25,6 +25,10 @@ std::string FileRangeTopic(std::string_view file_name) {
   return out;
 }
 
+std::string DeltaRangeTopic(std::string_view source_name) {
+  return std::string(kDeltaRangePrefix) + std::string(source_name);  // source names have no ':'
+}
+
 std::optional<ParsedAppId> ParseTxnAppId(const std::string& id) {
   // Kafka topic names cannot contain ':', so the last two ':' split it unambiguously.
   auto p2 = id.rfind(':');

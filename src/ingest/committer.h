@@ -79,6 +79,12 @@ std::optional<ParsedAppId> ParseTxnAppId(const std::string& txn_app_id);
 inline constexpr std::string_view kFileRangePrefix = "file:";
 std::string FileRangeTopic(std::string_view file_name);
 
+// Delta table sources (file_ingester.h) commit one range per batch of source commits:
+// topic DeltaRangeTopic(source), partition 0, offsets = the source table's versions, so
+// the last source version a table holds is its txn "<app_id>:delta:<source>:0".
+inline constexpr std::string_view kDeltaRangePrefix = "delta:";
+std::string DeltaRangeTopic(std::string_view source_name);
+
 // One table the committer writes.
 struct SinkOptions {
   std::string name;  // for messages and stats, e.g. "page_view" or "page_view quarantine"

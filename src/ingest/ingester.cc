@@ -176,8 +176,8 @@ class Ingester final : public kafka::RebalanceListener {
 
 Status Ingester::BuildSinks() {
   for (const auto& src : o_.pipeline.sources) {
-    if (src.files) {
-      return Status::InvalidArgument("source " + src.name + " reads files: a pipeline of file sources runs "
+    if (src.files || src.delta) {
+      return Status::InvalidArgument("source " + src.name + " reads files or a Delta table: a pipeline of such sources runs "
                                      "in the file ingester (RunFileIngest), not mixed with Kafka sources");
     }
   }

@@ -79,6 +79,7 @@ Result<PipelineSinks> PlanPipelineSinks(const pipeline::PipelineSpec& spec, cons
       if (!sink.options.quarantine) src.data_sinks.push_back(static_cast<int>(i));
       for (const auto& t : src.spec->topics) sink.options.topics.push_back(t);
       if (src.spec->files) sink.options.file_ranges = true;
+      if (src.spec->delta) sink.options.topics.push_back(DeltaRangeTopic(src.spec->name));
     }
     auto storage = open ? open(sink.path, sink.options.quarantine) : storage::OpenTableStorage(sink.path);
     if (!storage.ok()) return storage.status().WithContext(sink.options.name);

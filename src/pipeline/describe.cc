@@ -111,6 +111,8 @@ std::string DescribePipeline(const PipelineSpec& spec) {
     if (s.files) {
       f.Add("files", s.files->dir + "  (" + Joined(s.files->patterns) + ")");
       f.Add("starting files", s.files->starting == StartFiles::kNew ? "new" : "all");
+    } else if (s.delta) {
+      f.Add("delta", s.delta->path + "  (rows of new appends, in version order)");
     } else {
       f.Add("topics", Joined(s.topics));
     }

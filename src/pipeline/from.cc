@@ -109,6 +109,9 @@ Result<From> ParseFrom(std::string_view text, size_t* error_offset) {
   if (text == "file.name") return From(FromKafka{FromKafka::Field::kTopic, ""});
   if (text == "file.line") return From(FromKafka{FromKafka::Field::kOffset, ""});
   if (text == "file.modified") return From(FromKafka{FromKafka::Field::kTimestamp, ""});
+  // A Delta source's rows carry the source version and the added file's modification time.
+  if (text == "delta.version") return From(FromKafka{FromKafka::Field::kOffset, ""});
+  if (text == "delta.timestamp") return From(FromKafka{FromKafka::Field::kTimestamp, ""});
   if (text.starts_with(kHeaderPrefix)) {
     std::string_view name = text.substr(kHeaderPrefix.size());
     if (name.empty()) {

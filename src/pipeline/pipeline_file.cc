@@ -376,8 +376,8 @@ class FileReader {
 
   // ---- [[source]]
   Status ReadSource(const toml::table& t, const std::string& key, PipelineSpec* spec) {
-    ORBIT_RETURN_IF_ERROR(CheckKeys(t, key, {"name", "topics", "files", "glob", "starting_files", "format", "quarantine",
-                                             "starting_offsets"}));
+    ORBIT_RETURN_IF_ERROR(CheckKeys(t, key, {"name", "topics", "files", "delta", "glob", "starting_files", "format",
+                                             "quarantine", "starting_offsets"}));
     SourceSpec source;
     ORBIT_ASSIGN_OR_RETURN(const toml::node* name, Required(t, "name", key, "the source's name (tables refer to it)"));
     ORBIT_ASSIGN_OR_RETURN(source.name, String(*name, Join(key, "name")));
@@ -389,7 +389,20 @@ class FileReader {
       if (other.name == source.name) return Err(*name, Join(key, "name"), fmt::format("duplicate source name '{}'", source.name));
     }
     const toml::node* files = t.get("files");
-    if (files != nullptr) {
+    const toml::node* delta = t.get("delta");
+    if (delta != nullptr) {
+      for (const char* other : {"files", "topics"}) {
+        if (const auto* n = t.get(other)) {
+          return Err(*n, Join(key, other), "a source reads one of topics, files or a Delta table (delta), not several");
+        }
+      }
+      DeltaSourceSpec d;
+      ORBIT_ASSIGN_OR_RETURN(d.path, String(*delta, Join(key, "delta")));
+      if (d.path.empty()) return Err(*delta, Join(key, "delta"), "empty: the Delta table to read new commits from");
+      source.delta = std::move(d);
+      files = delta;  // no topics below
+    }
+    if (files != nullptr && delta == nullptr) {
       ORBIT_RETURN_IF_ERROR(ReadFiles(t, *files, key, &source));
     } else {
       for (const char* only : {"glob", "starting_files"}) {
@@ -402,7 +415,8 @@ class FileReader {
     ORBIT_ASSIGN_OR_RETURN(const toml::node* topics,
                            files != nullptr ? Result<const toml::node*>(nullptr)
                                             : Required(t, "topics", key, "the Kafka topics to read, e.g. [\"events\"], "
-                                                                         "or files = \"DIR\" for a folder of JSON files"));
+                                                                         "files = \"DIR\" for a folder of JSON files, or "
+                                                                         "delta = \"PATH\" for a Delta table's new commits"));
     std::vector<std::pair<std::string, const toml::node*>> names;
     if (topics != nullptr) { ORBIT_ASSIGN_OR_RETURN(names, StringArray(*topics, Join(key, "topics"))); }
     if (topics != nullptr && names.empty()) return Err(*topics, Join(key, "topics"), "empty: name at least one topic");
@@ -431,10 +445,12 @@ class FileReader {
                                                             DidYouMean(format, {"json", "telemetry"})));
     }
     if (files != nullptr && source.format != Format::kJson) {
-      return Err(*t.get("format"), Join(key, "format"), "a file source reads JSON (format = \"json\")");
+      return Err(*t.get("format"), Join(key, "format"),
+                 delta != nullptr ? "a Delta source gives its rows as JSON objects (format = \"json\")"
+                                  : "a file source reads JSON (format = \"json\")");
     }
     if (const auto* q = t.get("quarantine")) { ORBIT_ASSIGN_OR_RETURN(source.quarantine_path, String(*q, Join(key, "quarantine"))); }
-    if (const auto* so = t.get("starting_offsets"); so != nullptr && files != nullptr) {
+    if (const auto* so = t.get("starting_offsets"); so != nullptr && files != nullptr && delta == nullptr) {
       return Err(*so, Join(key, "starting_offsets"), "for Kafka sources; a file source has starting_files");
     }
     if (const auto* so = t.get("starting_offsets")) {

@@ -132,16 +132,26 @@ struct FilesSpec {
   StartFiles starting = StartFiles::kAll;
 };
 
+// `delta = "PATH"`: a Delta table read as a stream (docs/pipelines.md, "Delta sources"):
+// the rows of files its appends added (dataChange = true), commit by commit, in version
+// order; compaction (dataChange = false) is not read again. The source version a table
+// holds is its txn "<app_id>:delta:<source>:0".
+struct DeltaSourceSpec {
+  std::string path;  // table URI (a folder, file://, s3://)
+};
+
 struct SourceSpec {
   std::string name;
-  std::vector<std::string> topics;  // empty for a file source
+  std::vector<std::string> topics;  // empty for a file or Delta source
   std::optional<FilesSpec> files;   // set: a file source (no topics)
+  std::optional<DeltaSourceSpec> delta;  // set: a Delta table source (no topics)
   Format format = Format::kJson;
   // Where messages of this source that no table takes (no route) and undecodable ones
   // go. Default "<first table's folder>/../<source>-quarantine" is decided by the file
   // reader and always set after loading.
   std::string quarantine_path;
   // `starting_offsets = "earliest" | "latest"`; none: the ingester's --starting-offsets.
+  // For a Delta source: from its first version, or only the commits after the first start.
   std::optional<StartFrom> starting_offsets;
 };
 

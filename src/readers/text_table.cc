@@ -10,7 +10,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include "ingest/event_rows.h"
+#include "common/civil_date.h"
 
 namespace orbitlake::readers {
 namespace {
@@ -215,7 +215,7 @@ Cell CellAt(const arrow::Array& a, int64_t i) {
     case arrow::Type::FIXED_SIZE_BINARY:
       return BinaryCell(static_cast<const arrow::FixedSizeBinaryArray&>(a).GetView(i));
     case arrow::Type::DATE32:
-      return Cell::String(ingest::DayToIsoDate(static_cast<const arrow::Date32Array&>(a).Value(i)));
+      return Cell::String(FormatIsoDate(static_cast<const arrow::Date32Array&>(a).Value(i)));
     case arrow::Type::TIMESTAMP: {
       const auto& t = static_cast<const arrow::TimestampArray&>(a);
       const auto& type = static_cast<const arrow::TimestampType&>(*a.type());
