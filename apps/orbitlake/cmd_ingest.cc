@@ -187,9 +187,11 @@ int RunFileIngestCommand(IngestFlags& f, std::chrono::milliseconds interval) {
   o.open_table = f.options.open_table;
   o.open_folder = [&f](const std::string& uri, bool) { return OpenTableWith(uri, f.storage_options); };
   std::string folders, tables;
-  for (const auto& src : o.pipeline.sources) folders += (folders.empty() ? "" : ", ") + src.files->dir;
+  for (const auto& src : o.pipeline.sources) {
+    folders += (folders.empty() ? "" : ", ") + (src.files ? "files in " + src.files->dir : "Delta table " + src.delta->path);
+  }
   for (const auto& t : o.pipeline.tables) tables += (tables.empty() ? "" : ", ") + t.path;
-  fmt::print(stderr, "orbitlake ingest: files in {} -> {}, listing every {}{}\n", folders, tables, f.interval,
+  fmt::print(stderr, "orbitlake ingest: {} -> {}, listing every {}{}\n", folders, tables, f.interval,
              o.until_caught_up ? ", until caught up" : "");
   Progress progress({.force_tty = f.quiet ? 0 : -1});
   auto r = ingest::RunFileIngest(o, [&](const ingest::IngestStats& s) {
