@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -200,10 +201,14 @@ class FileReader {
     spec.file = file_;
     ORBIT_RETURN_IF_ERROR(CheckKeys(root, "", {"kafka", "source", "table"}));
     if (const toml::node* kafka = root.get("kafka")) ORBIT_RETURN_IF_ERROR(ReadKafka(*kafka, &spec.kafka));
-    ORBIT_ASSIGN_OR_RETURN(auto sources, ArrayOfTables(root, "source", "[[source]]",
-                                                       "a pipeline reads at least one [[source]] (name, topics, format)"));
-    for (size_t i = 0; i < sources.size(); ++i) {
-      ORBIT_RETURN_IF_ERROR(ReadSource(*sources[i], Index("source", i), &spec));
+    // [[source]] may be left out when every table names its source inline
+    // (source = { delta = "PATH" }).
+    if (root.get("source") != nullptr || !TablesDeclareSources(root)) {
+      ORBIT_ASSIGN_OR_RETURN(auto sources, ArrayOfTables(root, "source", "[[source]]",
+                                                         "a pipeline reads at least one [[source]] (name, topics, format)"));
+      for (size_t i = 0; i < sources.size(); ++i) {
+        ORBIT_RETURN_IF_ERROR(ReadSource(*sources[i], Index("source", i), &spec));
+      }
     }
     ORBIT_ASSIGN_OR_RETURN(auto tables, ArrayOfTables(root, "table", "[[table]]",
                                                       "a pipeline writes at least one [[table]] (name, path, columns)"));
@@ -517,7 +522,7 @@ class FileReader {
         return Err(*path, Join(key, "path"), fmt::format("table '{}' already writes to '{}'", spec->tables[i].name, table.path));
       }
     }
-    ORBIT_RETURN_IF_ERROR(ReadTableSource(t, key, *spec, &table));
+    ORBIT_RETURN_IF_ERROR(ReadTableSource(t, key, spec, &table));
     if (const auto* w = t.get("where")) {
       ORBIT_ASSIGN_OR_RETURN(table.where, ReadWhere(*w, Join(key, "where")));
     }
@@ -540,8 +545,32 @@ class FileReader {
     return Status::OK();
   }
 
-  Status ReadTableSource(const toml::table& t, const std::string& key, const PipelineSpec& spec, TableSpec* table) const {
+  // True when the file has tables and each gives its source inline.
+  static bool TablesDeclareSources(const toml::table& root) {
+    const auto* arr = root.get("table") != nullptr ? root.get("table")->as_array() : nullptr;
+    if (arr == nullptr || arr->empty()) return false;
+    for (const auto& n : *arr) {
+      const auto* t = n.as_table();
+      if (t == nullptr || t->get("source") == nullptr || !t->get("source")->is_table()) return false;
+    }
+    return true;
+  }
+
+  Status ReadTableSource(const toml::table& t, const std::string& key, PipelineSpec* spec_out, TableSpec* table) {
+    const PipelineSpec& spec = *spec_out;
     const toml::node* s = t.get("source");
+    if (s != nullptr && s->is_table()) {
+      // `source = { delta = "PATH" }` (or topics/files): a source of this table only,
+      // named "<table>-source" (the name its txns and quarantine carry).
+      toml::table& inline_source = inline_sources_.emplace_back(*s->as_table());
+      if (inline_source.get("name") != nullptr) {
+        return Err(*inline_source.get("name"), Join(Join(key, "source"), "name"),
+                   "an inline source is named after its table; declare a [[source]] to name it");
+      }
+      table->source = table->name + "-source";
+      inline_source.insert("name", table->source);
+      return ReadSource(inline_source, Join(key, "source"), spec_out);
+    }
     if (s == nullptr) {
       if (spec.sources.size() == 1) {
         table->source = spec.sources[0].name;
@@ -1118,6 +1147,7 @@ class FileReader {
   std::vector<std::string_view> lines_;
   // The [[source]] and [[table]] entries, by index of spec.sources / spec.tables.
   std::vector<const toml::table*> source_nodes_;
+  std::deque<toml::table> inline_sources_;  // `source = { ... }` of tables (stable addresses)
   std::vector<const toml::table*> table_nodes_;
 };
 

@@ -228,6 +228,51 @@ columns = [{{ name = "c", type = "double" }}, {{ name = "id", type = "string" }}
               ::testing::HasSubstr("transforms apply to string columns, not long"));
 }
 
+TEST(PipelineFileTest, DeltaSourcesNamedAndInline) {
+  auto named = ParsePipeline(R"([[source]]
+name = "bronze"
+delta = "/lake/bronze"
+starting_offsets = "latest"
+[[table]]
+name = "silver"
+path = "/lake/silver"
+columns = [{ name = "a", type = "string" }]
+)", "p.toml");
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  ASSERT_TRUE(named->sources[0].delta.has_value());
+  EXPECT_EQ(named->sources[0].delta->path, "/lake/bronze");
+  EXPECT_TRUE(named->sources[0].topics.empty());
+  EXPECT_EQ(named->sources[0].starting_offsets, StartFrom::kLatest);
+  auto inline_source = ParsePipeline(R"([[table]]
+name = "silver"
+path = "/lake/silver"
+source = { delta = "/lake/bronze" }
+columns = [{ name = "a", type = "string" }]
+)", "p.toml");
+  ASSERT_TRUE(inline_source.ok()) << inline_source.status().ToString();
+  ASSERT_EQ(inline_source->sources.size(), 1u);
+  EXPECT_EQ(inline_source->sources[0].name, "silver-source");
+  EXPECT_EQ(inline_source->tables[0].source, "silver-source");
+  EXPECT_EQ(inline_source->sources[0].delta->path, "/lake/bronze");
+  auto both = ParsePipeline(R"([[source]]
+name = "s"
+delta = "/lake/bronze"
+topics = ["t"]
+[[table]]
+name = "x"
+path = "/lake/x"
+columns = [{ name = "a", type = "string" }]
+)", "p.toml");
+  EXPECT_THAT(both.status().message(), ::testing::HasSubstr("source[0].topics: a source reads one of topics, files or a Delta table"));
+  auto bad_key = ParsePipeline(R"([[table]]
+name = "x"
+path = "/lake/x"
+source = { delta = "/lake/bronze", glob = "*.json" }
+columns = [{ name = "a", type = "string" }]
+)", "p.toml");
+  EXPECT_THAT(bad_key.status().message(), ::testing::HasSubstr("table[0].source.glob: only for a file source"));
+}
+
 TEST(PipelineFileTest, MissingFileIsNotFound) {
   auto r = LoadPipelineFile("/nonexistent/p.toml");
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
