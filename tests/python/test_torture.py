@@ -57,6 +57,18 @@ def test_pipeline_crash_torture_short(orbitlake_bin, brokers, tmp_path):
         assert tables[name]["expected"] > 0 and tables[name]["rows"] == tables[name]["expected"], tables
 
 
+def test_registry_crash_torture_short(orbitlake_bin, brokers, tmp_path):
+    # One table per registered event type (folder registry), SIGKILLs at random moments and
+    # at storage points, a new schema version midway: each table exactly its events.
+    row = torture.run_registry_crash(torture.Config(bin=orbitlake_bin, brokers=brokers, workdir=tmp_path, kills=8,
+                                                    rate=1000))
+    check(row)
+    assert row.injections == 8, row.summary()
+    tables = row.details["tables"]
+    for name in ["alpha", "beta", "gamma", "_quarantine"]:
+        assert tables[name]["expected"] > 0 and tables[name]["rows"] == tables[name]["expected"], tables
+
+
 # The same runs on an S3 table (the SeaweedFS server of the test run): SIGKILLs at the
 # storage points of a commit made of conditional PUTs, and a group rebalancing on S3.
 def test_crash_torture_on_s3_short(orbitlake_bin, brokers, s3_server, tmp_path):

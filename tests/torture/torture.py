@@ -22,6 +22,9 @@ acknowledged:
                   (one with a check), a table's quarantine and the source's (no route,
                   malformed JSON); killed like `crash`. Each table must hold exactly the
                   messages routed to it, decided here from the topic with json + the routes.
+  registry-crash  `ingest --registry DIR --tables BASE` (one table per registered event
+                  type, the clickstream engine), killed like `crash` while the registry
+                  changes (a new schema version midway); the same exact check per table.
 
 The produced set is read back from Kafka itself (confluent_kafka; (satellite, sequence)
 decoded from each FlatBuffers event by the small reader below, not by orbitlake's code)
@@ -1117,14 +1120,15 @@ class JsonProducer:
     """Publishes paced JSON events of every type (and some malformed ones) from a thread;
     counts what Kafka acknowledged."""
 
-    def __init__(self, brokers: str, topic: str, partitions: int, rate: float, rng: random.Random):
+    def __init__(self, brokers: str, topic: str, partitions: int, rate: float, rng: random.Random,
+                 field: str = "type"):
         import threading
         from confluent_kafka import Producer
         from confluent_kafka.admin import AdminClient, NewTopic
         admin = AdminClient({"bootstrap.servers": brokers})
         admin.create_topics([NewTopic(topic, partitions, 1)], operation_timeout=30)[topic].result()
         self.p = Producer({"bootstrap.servers": brokers, "enable.idempotence": True, "linger.ms": 5})
-        self.topic, self.rate, self.rng = topic, rate, rng
+        self.topic, self.rate, self.rng, self.field = topic, rate, rng, field
         self.acked = self.failed = 0
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -1142,10 +1146,10 @@ class JsonProducer:
         while not self.stopping.is_set():
             r = self.rng.random()
             if r < 0.02:
-                value = b'{"type":"alpha","id":' + str(i).encode()  # truncated
+                value = b'{"' + self.field.encode() + b'":"alpha","id":' + str(i).encode()  # truncated
             else:
                 kind = ("alpha", "beta", "gamma", "delta")[i % 4]
-                value = json.dumps({"type": kind, "id": i, "value": -1 if r < 0.05 else i,
+                value = json.dumps({self.field: kind, "id": i, "value": -1 if r < 0.05 else i,
                                     "at": 1764000000000 + i}).encode()
             self.p.produce(self.topic, value=value, key=str(i % 16).encode(), on_delivery=self._delivered)
             self.p.poll(0)
@@ -1161,7 +1165,7 @@ class JsonProducer:
         return self.acked
 
 
-def expected_routes(brokers: str, topic: str) -> dict:
+def expected_routes(brokers: str, topic: str, field: str = "type", quarantine: Optional[str] = None) -> dict:
     """Per table, the (partition, offset) of every message it must hold, decided here from
     the topic alone (json + the pipeline's routes, not orbitlake's decoder)."""
     from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
@@ -1178,14 +1182,14 @@ def expected_routes(brokers: str, topic: str) -> dict:
                 try:
                     e = json.loads(m.value())
                 except ValueError:
-                    out["events-quarantine"].append(where)
+                    out[quarantine or "events-quarantine"].append(where)
                 else:
-                    if e["type"] not in ROUTED:
-                        out["events-quarantine"].append(where)
-                    elif e["type"] == "gamma" and e["value"] < 0:
-                        out["gamma-quarantine"].append(where)
+                    if e[field] not in ROUTED:
+                        out[quarantine or "events-quarantine"].append(where)
+                    elif e[field] == "gamma" and e["value"] < 0:
+                        out[quarantine or "gamma-quarantine"].append(where)
                     else:
-                        out[e["type"]].append(where)
+                        out[e[field]].append(where)
                 if m.offset() >= hw[m.partition()] - 1:
                     todo.discard(m.partition())
         if todo:
@@ -1229,35 +1233,111 @@ def run_pipeline_crash(cfg: Config) -> Row:
         acked = producer.stop()
         run.row.details["producer"] = {"acked": acked, "failed": producer.failed}
         run.final_catch_up(*STATIC)
-        from deltalake import DeltaTable
         want = expected_routes(run.brokers, run.topic)
-        run.row.produced = sum(len(v) for v in want.values())
-        if run.row.produced != acked:
-            run.row.problems.append(f"the topic holds {run.row.produced} messages, the producer got {acked} acks")
-        per_table = {}
-        for name in [*ROUTED, "events-quarantine", *(f"{k}-quarantine" for k in ROUTED)]:
-            path = run.work / "lake" / name
-            got = []
-            if (path / "_delta_log").is_dir():
-                t = DeltaTable(str(path)).to_pyarrow_table(columns=["kafka_partition", "kafka_offset"])
-                got = list(zip(t.column("kafka_partition").to_pylist(), t.column("kafka_offset").to_pylist()))
-            counts = collections.Counter(got)
-            expected = set(want.get(name, []))
-            lost = len(expected - set(counts))
-            dup = sum(n - 1 for n in counts.values() if n > 1) + sum(1 for x in counts if x not in expected)
-            run.row.in_table += len(got)
-            run.row.lost += lost
-            run.row.duplicated += dup
-            per_table[name] = {"expected": len(expected), "rows": len(got), "lost": lost, "duplicated": dup}
-            if (path / "_delta_log").is_dir():  # every data file added once, checkpoints agree
-                run.row.problems += [f"{name}: {p}" for p in replay_log(Table(path))["problems"]]
-        run.row.details["tables"] = per_table
-        run.row.seconds = time.monotonic() - run.started
+        check_routed_tables(run, acked, want, [*ROUTED, "events-quarantine", *(f"{k}-quarantine" for k in ROUTED)])
         log(run.row.summary())
         return run.row
 
 
+def check_routed_tables(run, acked: int, want: dict, names: list) -> None:
+    """Each table of `names` (under run.work/lake) holds exactly the messages `want` says."""
+    from deltalake import DeltaTable
+    run.row.produced = sum(len(v) for v in want.values())
+    if run.row.produced != acked:
+        run.row.problems.append(f"the topic holds {run.row.produced} messages, the producer got {acked} acks")
+    per_table = {}
+    for name in names:
+        path = run.work / "lake" / name
+        got = []
+        if (path / "_delta_log").is_dir():
+            t = DeltaTable(str(path)).to_pyarrow_table(columns=["kafka_partition", "kafka_offset"])
+            got = list(zip(t.column("kafka_partition").to_pylist(), t.column("kafka_offset").to_pylist()))
+        counts = collections.Counter(got)
+        expected = set(want.get(name, []))
+        lost = len(expected - set(counts))
+        dup = sum(n - 1 for n in counts.values() if n > 1) + sum(1 for x in counts if x not in expected)
+        run.row.in_table += len(got)
+        run.row.lost += lost
+        run.row.duplicated += dup
+        per_table[name] = {"expected": len(expected), "rows": len(got), "lost": lost, "duplicated": dup}
+        if (path / "_delta_log").is_dir():  # every data file added once, checkpoints agree
+            run.row.problems += [f"{name}: {p}" for p in replay_log(Table(path))["problems"]]
+    run.row.details["tables"] = per_table
+    run.row.seconds = time.monotonic() - run.started
+
+
 MODES["pipeline-crash"] = run_pipeline_crash
+
+
+REGISTRY_SCHEMA = """columns = [
+  {{ name = "id", type = "long", from = "$.id", required = true }},
+  {{ name = "value", type = "long", from = "$.value" }},
+  {{ name = "at", type = "timestamp", from = "$.at", unit = "ms" }},
+  {{ name = "kafka_partition", type = "integer", from = "kafka.partition" }},
+  {{ name = "kafka_offset", type = "long", from = "kafka.offset" }},{extra}
+]{checks}
+"""
+
+
+def run_registry_crash(cfg: Config) -> Row:
+    """`ingest --registry DIR --tables BASE` (the clickstream engine: one table per
+    registered event type): SIGKILLed `cfg.kills` times at random moments and at storage
+    points of every table, while the registry changes (a new version of alpha with an
+    optional column, a new type delta registered midway)."""
+    STATIC = ["-X", "group.instance.id=torture-registry"]
+    with Run(cfg, "registry-crash", partitions=3) as run:
+        rng, log = run.rng, run.log
+        registry = run.work / "registry"
+
+        def put(kind: str, extra: str = "", checks: str = "") -> None:
+            f = run.work / f"{kind}.toml"
+            f.write_text(REGISTRY_SCHEMA.format(extra=extra, checks=checks))
+            r = subprocess.run([cfg.bin, "schema", "put", kind, str(f), "--registry", str(registry)],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                run.crash(f"schema put {kind}: {r.stderr}")
+
+        for kind in ROUTED:
+            put(kind, checks='\nchecks = ["value >= 0"]' if kind == "gamma" else "")
+        run.ingest_args = lambda *extra: [cfg.bin, "ingest", "--registry", str(registry), "--tables",
+                                          str(run.work / "lake"), "-t", run.topic, "-b", run.brokers, "-g", run.group,
+                                          "--interval", cfg.interval, "--max-rows", str(cfg.max_rows),
+                                          "--registry-refresh", "1s", "--metrics-addr", "", "-q", *FAST_REBALANCE,
+                                          *extra]
+        producer = JsonProducer(run.brokers, run.topic, run.partitions, cfg.rate, rng, field="event_type")
+        kinds = collections.Counter()
+        for k in range(1, cfg.kills + 1):
+            if k == cfg.kills // 2:
+                put("alpha", extra='\n  { name = "note", type = "string", from = "$.note" },')
+                log("registry: alpha v2 (an optional column added)")
+            kind = rng.choice(["plain", "plain", *CRASH_POINTS])
+            extra, rule = [], None
+            if kind != "plain":
+                template, lo, hi = CRASH_POINTS[kind]
+                rule = template.format(n=rng.randint(lo, hi))
+                extra = ["--inject-crash", rule]
+            p = run.start_ingester(*STATIC, *extra)
+            if p.wait(rng.uniform(0.5, 5.0) if rule is None else 30) is None:
+                p.signal(signal.SIGKILL)
+                p.wait(30)
+            injected = p.returncode == -signal.SIGKILL and "injected crash" in p.err_path.read_text(errors="replace")
+            if p.returncode == -signal.SIGKILL and (p.signalled == signal.SIGKILL or injected):
+                kinds[kind if (rule is None or injected) else "plain (rule not reached)"] += 1
+                run.row.injections += 1
+            else:
+                run.crash(f"ingester run {k} exited {p.returncode}: {p.stderr_tail()}")
+            log(f"kill {k}/{cfg.kills}: {rule or 'plain'} -> exit {p.returncode}{' (injected)' if injected else ''}")
+        run.row.details["kills"] = dict(kinds)
+        acked = producer.stop()
+        run.row.details["producer"] = {"acked": acked, "failed": producer.failed}
+        run.final_catch_up(*STATIC)
+        want = expected_routes(run.brokers, run.topic, field="event_type", quarantine="_quarantine")
+        check_routed_tables(run, acked, want, [*ROUTED, "_quarantine"])
+        log(run.row.summary())
+        return run.row
+
+
+MODES["registry-crash"] = run_registry_crash
 
 
 def markdown_table(rows: list) -> str:
