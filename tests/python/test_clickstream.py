@@ -194,3 +194,26 @@ def test_demo_clickstream_fills_one_table_per_type_and_quarantines_the_unknown_t
     assert len(q) == 3 and all("unknown event type 'newsletter_signup'" in reason for _, reason in q)
     assert "last rows of purchase" in r.stdout
     assert not (data / "redis" / "redis.pid").exists(), "the demo's Redis is stopped at the end"
+
+
+def test_tables_on_s3_from_the_originals_environment(orbitlake_bin, brokers, unique, s3_server, tmp_path):
+    """The original writes each type's table to s3://$S3_BUCKET/$S3_PREFIX<type>: the same
+    variables pick the base here (no --tables), with the AWS settings of the local S3
+    server; delta-rs reads the tables back from S3."""
+    ol, topic = orbitlake_bin, unique("raw_events")
+    registry = tmp_path / "registry"
+    prefix = unique("click") + "/"
+    env = {**s3_server.process_env(), "S3_BUCKET": s3_server.bucket, "S3_PREFIX": prefix, "KAFKA_TOPIC": topic}
+    run([ol, "simulate", "clickstream", "-b", brokers, "-t", topic, "-n", "0", "--register", "--registry",
+         str(registry)])
+    events = tmp_path / "events.jsonl"
+    run([ol, "simulate", "clickstream", "-b", brokers, "-t", topic, "-n", "12", "--seed", "5", "--save", str(events)])
+    r = run([ol, "ingest", "-b", brokers, "-g", unique("g"), "--registry", str(registry), "--interval", "300ms",
+             "--until-caught-up", "--metrics-addr", "", "-q"], env=env)
+    assert f"s3://{s3_server.bucket}/{prefix}" in r.stdout + r.stderr, r.stdout + r.stderr
+    want = by_type(events)
+    assert sorted(want) == TYPES
+    for t in TYPES:
+        dt = DeltaTable(s3_server.uri(prefix + t), storage_options=s3_server.storage_options)
+        got = dt.to_pyarrow_table(columns=["event_id"]).column("event_id").to_pylist()
+        assert len(got) == len(set(got)) and set(got) == want[t], t
