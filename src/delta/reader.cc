@@ -6,6 +6,7 @@
 
 #include "columnar/arrow_status.h"
 #include "columnar/parquet_file.h"
+#include "columnar/parquet_ranged.h"
 #include "delta/partition.h"
 
 namespace orbitlake::delta {
@@ -70,11 +71,38 @@ Result<std::shared_ptr<arrow::ChunkedArray>> Conform(const std::shared_ptr<arrow
                              " but " + field.type()->ToString() + " in the table schema");
 }
 
-Result<std::shared_ptr<arrow::Table>> ReadOne(storage::Storage& storage, const Snapshot& snap, const AddFile& add) {
+// The snapshot's schema, or only `columns` of it (in its order).
+Result<std::shared_ptr<arrow::Schema>> Projected(const Snapshot& snap, const std::vector<std::string>& columns) {
+  if (columns.empty()) return snap.schema();
+  arrow::FieldVector fields;
+  for (const auto& c : columns) {
+    if (snap.schema()->GetFieldIndex(c) < 0) return Status::InvalidArgument("the table has no column '" + c + "'");
+  }
+  for (const auto& f : snap.schema()->fields()) {
+    if (std::find(columns.begin(), columns.end(), f->name()) != columns.end()) fields.push_back(f);
+  }
+  return arrow::schema(std::move(fields));
+}
+
+Result<std::shared_ptr<arrow::Table>> ReadOne(storage::Storage& storage, const Snapshot& snap, const AddFile& add,
+                                              const std::shared_ptr<arrow::Schema>& out_schema,
+                                              const std::vector<std::string>& wanted) {
   const std::string path = DecodePath(add.path);
-  ORBIT_ASSIGN_OR_RETURN(std::string bytes, storage.Read(path));
-  ORBIT_ASSIGN_OR_RETURN(auto data, columnar::ReadParquetBytes(std::move(bytes), storage.Describe(path)));
-  const auto& schema = *snap.schema();
+  std::shared_ptr<arrow::Table> data;
+  if (storage.PrefersRangedReads() && !wanted.empty() && add.size > 0) {
+    // Some columns: the footer and their chunks, not the whole object (a whole file
+    // stays one GET).
+    ORBIT_ASSIGN_OR_RETURN(data, columnar::ReadParquetRanges(
+                                     add.size,
+                                     [&storage, &path](int64_t offset, int64_t length) {
+                                       return storage.ReadRange(path, offset, length);
+                                     },
+                                     wanted, storage.Describe(path)));
+  } else {
+    ORBIT_ASSIGN_OR_RETURN(std::string bytes, storage.Read(path));
+    ORBIT_ASSIGN_OR_RETURN(data, columnar::ReadParquetBytes(std::move(bytes), storage.Describe(path)));
+  }
+  const auto& schema = *out_schema;
   const auto& pcols = snap.partition_columns();
   arrow::ChunkedArrayVector columns;
   for (const auto& field : schema.fields()) {
@@ -95,20 +123,26 @@ Result<std::shared_ptr<arrow::Table>> ReadOne(storage::Storage& storage, const S
     ORBIT_ASSIGN_OR_RETURN(auto conformed, Conform(col, *field, storage.Describe(path)));
     columns.push_back(std::move(conformed));
   }
-  return arrow::Table::Make(snap.schema(), std::move(columns), data->num_rows());
+  return arrow::Table::Make(out_schema, std::move(columns), data->num_rows());
 }
 
 }  // namespace
 
 Result<std::shared_ptr<arrow::Table>> ReadFiles(storage::Storage& storage, const Snapshot& snapshot,
-                                                const std::vector<AddFile>& files) {
+                                                const std::vector<AddFile>& files,
+                                                const std::vector<std::string>& columns) {
+  ORBIT_ASSIGN_OR_RETURN(auto schema, Projected(snapshot, columns));
+  std::vector<std::string> wanted;  // the data columns to read from the files (all when empty)
+  if (!columns.empty()) {
+    for (const auto& f : schema->fields()) wanted.push_back(f->name());
+  }
   std::vector<std::shared_ptr<arrow::Table>> parts;
   for (const auto& f : files) {
-    ORBIT_ASSIGN_OR_RETURN(auto t, ReadOne(storage, snapshot, f));
+    ORBIT_ASSIGN_OR_RETURN(auto t, ReadOne(storage, snapshot, f, schema, wanted));
     parts.push_back(std::move(t));
   }
   if (parts.empty()) {
-    auto empty = arrow::Table::MakeEmpty(snapshot.schema());
+    auto empty = arrow::Table::MakeEmpty(schema);
     if (!empty.ok()) return FromArrow(empty.status(), "empty table");
     return *empty;
   }
@@ -122,7 +156,12 @@ Result<std::shared_ptr<arrow::Table>> ReadTable(storage::Storage& storage, const
   std::vector<AddFile> files;
   files.reserve(snapshot.files().size());
   for (const auto& [_, add] : snapshot.files()) files.push_back(add);
-  if (!options.last_rows) return ReadFiles(storage, snapshot, files);
+  if (!options.last_rows) return ReadFiles(storage, snapshot, files, options.columns);
+  ORBIT_ASSIGN_OR_RETURN(auto schema, Projected(snapshot, options.columns));
+  std::vector<std::string> wanted;
+  if (!options.columns.empty()) {
+    for (const auto& f : schema->fields()) wanted.push_back(f->name());
+  }
 
   // Newest files first until enough rows, then keep the last rows in time order.
   std::sort(files.begin(), files.end(), [](const AddFile& a, const AddFile& b) {
@@ -132,12 +171,12 @@ Result<std::shared_ptr<arrow::Table>> ReadTable(storage::Storage& storage, const
   int64_t rows = 0;
   for (const auto& f : files) {
     if (rows >= *options.last_rows) break;
-    ORBIT_ASSIGN_OR_RETURN(auto t, ReadOne(storage, snapshot, f));
+    ORBIT_ASSIGN_OR_RETURN(auto t, ReadOne(storage, snapshot, f, schema, wanted));
     rows += t->num_rows();
     parts.push_back(std::move(t));
   }
   std::reverse(parts.begin(), parts.end());
-  if (parts.empty()) return ReadFiles(storage, snapshot, {});
+  if (parts.empty()) return ReadFiles(storage, snapshot, {}, options.columns);
   auto all = arrow::ConcatenateTables(parts);
   if (!all.ok()) return FromArrow(all.status(), "concatenate files");
   int64_t drop = std::max<int64_t>(0, (*all)->num_rows() - *options.last_rows);

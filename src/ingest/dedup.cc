@@ -95,7 +95,8 @@ Status KeyWindow::Load(delta::Table& table, std::chrono::system_clock::time_poin
   // One file at a time, so the window is rebuilt oldest first and the memory of the read
   // is one file's.
   for (const delta::AddFile& file : files) {
-    ORBIT_ASSIGN_OR_RETURN(auto data, delta::ReadFiles(table.storage(), table.snapshot(), {file}));
+    // The key columns only: on S3 a few ranged GETs per file, not the whole object.
+    ORBIT_ASSIGN_OR_RETURN(auto data, delta::ReadFiles(table.storage(), table.snapshot(), {file}, options_.key));
     arrow::TableBatchReader reader(*data);
     std::shared_ptr<arrow::RecordBatch> batch;
     const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(file.modification_time));

@@ -89,6 +89,11 @@ Result<std::string> FaultStorage::Read(std::string_view path) {
   return base_->Read(path);
 }
 
+Result<std::string> FaultStorage::ReadRange(std::string_view path, int64_t offset, int64_t length) {
+  if (auto d = Check(FaultOp::kRead, path); !d.status.ok()) return d.status;
+  return base_->ReadRange(path, offset, length);
+}
+
 Result<std::unique_ptr<WritableFile>> FaultStorage::NewWritableFile(std::string_view path) {
   if (crashed()) return Crashed(path);
   ORBIT_ASSIGN_OR_RETURN(auto base, base_->NewWritableFile(path));

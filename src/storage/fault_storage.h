@@ -53,6 +53,8 @@ class FaultStorage final : public Storage {
   // kList rules match ListRecursive too.
   Result<std::vector<FileInfo>> ListRecursive(std::string_view dir) override;
   Result<std::string> Read(std::string_view path) override;
+  Result<std::string> ReadRange(std::string_view path, int64_t offset, int64_t length) override;
+  bool PrefersRangedReads() const override { return base_->PrefersRangedReads(); }
   // kWriteFile rules fire at Close(), the moment a written file would become visible.
   Result<std::unique_ptr<WritableFile>> NewWritableFile(std::string_view path) override;
   Status PutIfAbsent(std::string_view path, std::string_view data) override;

@@ -173,6 +173,7 @@ struct S3Storage::Request {
   std::vector<std::pair<std::string, std::string>> query;
   std::string_view body;
   bool if_none_match = false;  // If-None-Match: * (create only)
+  std::string range;           // "bytes=a-b" for a ranged GET, else empty
   bool xml_body = false;
 };
 
@@ -373,6 +374,11 @@ S3Storage::Response S3Storage::Perform(const Request& req) {
   // empty "Expect:" line, curl's usual way to drop Expect: 100-continue, cannot go here:
   // the server would check a header it never received (see kPut below instead).
   if (req.if_none_match) headers = curl_slist_append(headers, "If-None-Match: *");
+  std::string range;
+  if (!req.range.empty()) {
+    range = "Range: " + req.range;
+    headers = curl_slist_append(headers, range.c_str());
+  }
   if (req.xml_body) {
     headers = curl_slist_append(headers, "Content-Type: application/xml");
   } else if (req.method == Method::kPut) {
@@ -513,6 +519,23 @@ Result<std::string> S3Storage::Read(std::string_view path) {
   const std::string key = Key(path);
   Response r = Send({.method = Method::kGet, .key = key});
   if (!r.ok()) return ToStatus(r, "GET", key);
+  return std::move(r.body);
+}
+
+Result<std::string> S3Storage::ReadRange(std::string_view path, int64_t offset, int64_t length) {
+  if (offset < 0 || length < 0) return Status::InvalidArgument("negative range reading " + Describe(path));
+  if (length == 0) return std::string();
+  const std::string key = Key(path);
+  Request req{.method = Method::kGet, .key = key};
+  req.range = "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1);
+  Response r = Send(req);
+  if (r.status == 416) return std::string();  // the range starts at or past the end
+  if (!r.ok()) return ToStatus(r, "GET", key);
+  if (r.status == 200) {  // the whole object: the server ignored the range
+    if (static_cast<size_t>(offset) >= r.body.size()) return std::string();
+    return r.body.substr(static_cast<size_t>(offset), static_cast<size_t>(length));
+  }
+  if (static_cast<int64_t>(r.body.size()) > length) r.body.resize(static_cast<size_t>(length));
   return std::move(r.body);
 }
 

@@ -2,7 +2,8 @@
 // rooted at s3://BUCKET/PREFIX. Object keys are PREFIX/<relative path>.
 //
 // How each Storage operation maps to S3 (the contract is in storage.h):
-//   - Read: one GET of the whole object; 404 NoSuchKey is NotFound.
+//   - Read: one GET of the whole object; 404 NoSuchKey is NotFound. ReadRange: one GET
+//     with a Range header (readers of a few columns fetch the footer and those chunks).
 //   - PutIfAbsent: PUT with `If-None-Match: *`, S3's conditional write, exactly the
 //     mechanism delta-rs uses on S3 without a lock service, so orbitlake and delta-rs can
 //     commit to the same table concurrently. 412 PreconditionFailed = someone else won:
@@ -145,6 +146,10 @@ class S3Storage final : public Storage {
   // ListObjectsV2 without a delimiter: every key under the folder, paginated.
   Result<std::vector<FileInfo>> ListRecursive(std::string_view dir) override;
   Result<std::string> Read(std::string_view path) override;
+  // One GET with a Range header (206 Partial Content; a server that ignores the header
+  // sends the whole object, which is cut here). At or past the end: empty.
+  Result<std::string> ReadRange(std::string_view path, int64_t offset, int64_t length) override;
+  bool PrefersRangedReads() const override { return true; }
   Result<std::unique_ptr<WritableFile>> NewWritableFile(std::string_view path) override;
   Status PutIfAbsent(std::string_view path, std::string_view data) override;
   Status Delete(std::string_view path) override;

@@ -69,6 +69,13 @@ class Storage {
   // never on a commit or read path.
   virtual Result<std::vector<FileInfo>> ListRecursive(std::string_view dir) = 0;
   virtual Result<std::string> Read(std::string_view path) = 0;
+  // Bytes [offset, offset + length) of a file; fewer when the file ends sooner (none at or
+  // past its end). Default: Read() and cut.
+  virtual Result<std::string> ReadRange(std::string_view path, int64_t offset, int64_t length);
+  // True when reading parts of a file costs less than reading it whole (object stores: one
+  // ranged GET), so readers that need only some columns fetch only their byte ranges.
+  // Default false: a local file is read whole in one system call.
+  virtual bool PrefersRangedReads() const { return false; }
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(std::string_view path) = 0;
   virtual Status PutIfAbsent(std::string_view path, std::string_view data) = 0;
   // Removes a file; NotFound when there is none. Only for orbitlake's own leftovers

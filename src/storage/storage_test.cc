@@ -105,6 +105,24 @@ TEST_P(StorageContractTest, ReadReturnsWholeFileOrNotFound) {
   EXPECT_EQ(storage_->Read("a/none").status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(StorageContractTest, ReadRangeReturnsThoseBytesShorterAtTheEnd) {
+  std::string data(200'000, ' ');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 26);
+  ASSERT_TRUE(storage_->Write("r/f.bin", data).ok());
+  auto mid = storage_->ReadRange("r/f.bin", 70'001, 12'345);
+  ASSERT_TRUE(mid.ok()) << mid.status().ToString();
+  EXPECT_EQ(*mid, data.substr(70'001, 12'345));
+  auto tail = storage_->ReadRange("r/f.bin", 199'990, 100);  // past the end: what there is
+  ASSERT_TRUE(tail.ok()) << tail.status().ToString();
+  EXPECT_EQ(*tail, data.substr(199'990));
+  auto past = storage_->ReadRange("r/f.bin", 200'000, 10);
+  ASSERT_TRUE(past.ok()) << past.status().ToString();
+  EXPECT_EQ(*past, "");
+  EXPECT_EQ(*storage_->ReadRange("r/f.bin", 5, 0), "");
+  EXPECT_EQ(storage_->ReadRange("r/none", 0, 10).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(storage_->PrefersRangedReads(), GetParam() == "s3");
+}
+
 TEST_P(StorageContractTest, UnclosedFileIsNeverVisible) {
   {
     auto f = storage_->NewWritableFile("d/x.parquet");
