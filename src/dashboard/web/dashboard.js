@@ -135,7 +135,7 @@ function draw(t, win) {
       if (!same) {
         if (c.plot) c.plot.destroy();
         const unit = layout.units[col];
-        const width = Math.max(360, c.box.clientWidth || 560);
+        const width = Math.max(360, (c.box.clientWidth || 600) - 10);
         c.plot = new uPlot(makeChart('', unit ? `${col} (${unit})` : col, groups.length ? groups : ['(no points)'], width),
                            groups.length ? aligned : [[], []], c.plotDiv);
         c.groups = groups;
@@ -215,7 +215,7 @@ function drawHealth(t, h) {
       const div = el('div');
       box.append(div);
       t.healthCharts.append(box);
-      const opts = makeChart('', yLabel, series.map((s) => s[0]), Math.max(360, box.clientWidth || 560));
+      const opts = makeChart('', yLabel, series.map((s) => s[0]), Math.max(360, (box.clientWidth || 600) - 10));
       opts.height = 160;
       opts.series.forEach((s, k) => { if (k) s.points = {show: true}; });
       t.healthPlots[i] = new uPlot(opts, data, div);
@@ -345,8 +345,11 @@ async function main() {
   }
   info = await getJson('/api/info');
   $('uplot-version').textContent = info.uplot || '(missing)';
-  refreshS = info.refresh_s;
+  // ?range=300|3600|86400 and ?refresh=0|5|60 preselect the pickers (links, screenshots).
+  const params = new URLSearchParams(location.search);
+  refreshS = params.has('refresh') ? Number(params.get('refresh')) : info.refresh_s;
   $('refresh').value = String(refreshS);
+  if (['300', '3600', '86400'].includes(params.get('range'))) $('range').value = params.get('range');
   $('loading').remove();
   info.tables.forEach((location, index) => {
     const t = {index, location, version: -1, data: {}, charts: {}, layoutKey: null};
