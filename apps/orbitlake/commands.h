@@ -109,5 +109,6 @@ void AddSimulateSensorsCommand(CLI::App* simulate, RunFn& run);
 // optimize, vacuum, checkpoint
 void AddMaintenanceCommands(CLI::App& root, RunFn& run);
 void AddSchemaCommand(CLI::App& root, RunFn& run);  // schema put|list|show (registry_options.h)
+void AddDashboardCommand(CLI::App& root, RunFn& run);  // dashboard (src/dashboard)
 
 }  // namespace orbitlake::cli

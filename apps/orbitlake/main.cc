@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   orbitlake::cli::AddSimulateCommand(app, run);
   orbitlake::cli::AddMaintenanceCommands(app, run);
   orbitlake::cli::AddSchemaCommand(app, run);
+  orbitlake::cli::AddDashboardCommand(app, run);
   orbitlake::cli::SetUpOptionSources(app);
   for (CLI::App* sub : app.get_subcommands({})) sub->footer(sub->get_footer() + "\n\n" + kExitCodesHelp);
 

@@ -190,6 +190,28 @@ Result<TextTable> HistoryRows(storage::Storage& storage, std::optional<int64_t> 
   return t;
 }
 
+nlohmann::json KafkaOffsets(const delta::Snapshot& snapshot) {
+  using json = nlohmann::json;
+  json offsets = json::array();
+  for (const auto& [app, txn] : snapshot.state().txns()) {
+    auto parsed = ingest::ParseTxnAppId(app);
+    offsets.push_back({{"app_id", app},
+                       {"topic", parsed ? json(parsed->topic) : json(nullptr)},
+                       {"partition", parsed ? json(parsed->partition) : json(nullptr)},
+                       {"offset", txn.version},
+                       {"last_updated", txn.last_updated ? json(IsoTimestampMicros(*txn.last_updated * 1000, 3))
+                                                         : json(nullptr)}});
+  }
+  std::stable_sort(offsets.begin(), offsets.end(), [](const json& a, const json& b) {
+    auto key = [](const json& x) {
+      return std::make_tuple(x["topic"].is_null() ? std::string(x["app_id"]) : std::string(x["topic"]),
+                             x["partition"].is_null() ? -1 : x["partition"].get<int>());
+    };
+    return key(a) < key(b);
+  });
+  return offsets;
+}
+
 Result<nlohmann::json> Describe(storage::Storage& storage, const delta::Snapshot& snapshot, const std::string& path) {
   using nlohmann::json;
   json d;
@@ -227,24 +249,7 @@ Result<nlohmann::json> Describe(storage::Storage& storage, const delta::Snapshot
   ORBIT_ASSIGN_OR_RETURN(std::optional<int64_t> checkpoint, delta::LatestCheckpointVersion(storage, snapshot.version()));
   d["last_checkpoint"] = checkpoint ? json(*checkpoint) : json(nullptr);
   d["commits_after_checkpoint"] = snapshot.version() - checkpoint.value_or(-1);
-  json offsets = json::array();
-  for (const auto& [app, txn] : snapshot.state().txns()) {
-    auto parsed = ingest::ParseTxnAppId(app);
-    offsets.push_back({{"app_id", app},
-                       {"topic", parsed ? json(parsed->topic) : json(nullptr)},
-                       {"partition", parsed ? json(parsed->partition) : json(nullptr)},
-                       {"offset", txn.version},
-                       {"last_updated", txn.last_updated ? json(IsoTimestampMicros(*txn.last_updated * 1000, 3))
-                                                         : json(nullptr)}});
-  }
-  std::stable_sort(offsets.begin(), offsets.end(), [](const json& a, const json& b) {
-    auto key = [](const json& x) {
-      return std::make_tuple(x["topic"].is_null() ? std::string(x["app_id"]) : std::string(x["topic"]),
-                             x["partition"].is_null() ? -1 : x["partition"].get<int>());
-    };
-    return key(a) < key(b);
-  });
-  d["kafka_offsets"] = offsets;
+  d["kafka_offsets"] = KafkaOffsets(snapshot);
   return d;
 }
 

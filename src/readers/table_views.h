@@ -92,6 +92,11 @@ Result<TextTable> HistoryRows(storage::Storage& storage, std::optional<int64_t> 
 // orbitlake did not write).
 Result<nlohmann::json> Describe(storage::Storage& storage, const delta::Snapshot& snapshot,
                                 const std::string& path);
+// The Kafka offset committed per partition, from the snapshot's txn actions: one
+// {app_id, topic, partition, offset, last_updated} per txn, sorted by topic and partition
+// (topic/partition null for appIds orbitlake did not write). Describe's kafka_offsets; the
+// dashboard's health view.
+nlohmann::json KafkaOffsets(const delta::Snapshot& snapshot);
 // The describe JSON for people (sections with aligned keys) and as field,value CSV.
 std::string DescribeText(const nlohmann::json& d);
 std::string DescribeCsv(const nlohmann::json& d);
