@@ -58,6 +58,8 @@ def test_ingest_writes_the_chosen_codec_and_encodings_that_delta_rs_reads(broker
     assert_exactly_the_topic(paths[codec], brokers, topic)
     layout = chunk_layout(paths[codec])
     assert set(layout) >= DELTA | DICTIONARY | {"temp_c"}
+    tag = {"snappy": ".snappy", "zstd": ".zstd", "lz4": ".lz4raw", "none": "-c000"}[codec]
+    assert all(f.name.endswith(tag + ".parquet") for f in data_files(paths[codec]))  # Spark's names
     for column, (codecs, encodings) in layout.items():
         assert codecs == {CODECS[codec]}, (column, codecs)
         assert "BYTE_STREAM_SPLIT" not in encodings, column
