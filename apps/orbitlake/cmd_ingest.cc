@@ -37,6 +37,7 @@ struct IngestFlags {
   std::string startup_timeout = "15s";
   std::string partition_by = "date";
   std::string starting_offsets = "earliest";
+  std::string compression = "snappy";
   std::string metrics_addr = "127.0.0.1:9464";
   bool metrics_addr_given = false;
   bool quiet = false;
@@ -184,6 +185,7 @@ int RunFileIngestCommand(IngestFlags& f, std::chrono::milliseconds interval) {
   o.until_caught_up = f.options.until_caught_up;
   o.archive_dir = f.archive_dir;
   o.delete_after = f.delete_files;
+  o.compression = f.options.compression;
   o.open_table = f.options.open_table;
   o.open_folder = [&f](const std::string& uri, bool) { return OpenTableWith(uri, f.storage_options); };
   std::string folders, tables;
@@ -232,6 +234,9 @@ int RunIngestCommand(IngestFlags& f) {
   o.startup_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*startup);
   o.starting_offsets =
       f.starting_offsets == "latest" ? ingest::StartingOffsets::kLatest : ingest::StartingOffsets::kEarliest;
+  auto compression = columnar::ParseCompression(f.compression);
+  if (!compression.ok()) return Fail("ingest", compression.status().WithContext("--compression"));
+  o.compression = *compression;
   // Crash injection (tests) applies to the data tables: the storage points of a commit.
   o.open_table = [&f](const std::string& uri, bool quarantine) -> Result<std::shared_ptr<storage::Storage>> {
     auto opened = TableStorage(uri, f.storage_options, quarantine ? std::vector<std::string>{} : f.inject_crash);
@@ -302,7 +307,7 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
   auto f = std::make_shared<IngestFlags>();
   CLI::App* sub = root.add_subcommand(
       "ingest",
-      "Consume Kafka topics in micro-batches into a Delta Lake table (Parquet/Snappy), exactly once.\n"
+      "Consume Kafka topics in micro-batches into a Delta Lake table (Parquet, Snappy unless --compression), exactly once.\n"
       "Offsets live in the table (one txn per partition), so a restart resumes where the last commit\n"
       "stopped; bad messages go to a quarantine table. Ctrl-C commits what is held and exits.\n"
       "A --pipeline whose sources are folders (files = \"DIR\") ingests JSON files instead: each file once,\n"
@@ -361,6 +366,12 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "Where partitions the table has never seen start: earliest or latest")
       ->capture_default_str()
       ->check(CLI::IsMember({"earliest", "latest"}));
+  sub->add_option("--compression", f->compression,
+                  "Parquet page compression of the data files: snappy (fast), zstd (smallest files, more CPU), "
+                  "lz4 (LZ4_RAW, about Snappy's speed) or none. Spark and delta-rs read all four; "
+                  "bench/RESULTS.md compares them")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"snappy", "zstd", "lz4", "none"}));
   sub->add_option("--optimize-every", f->options.optimize_every,
                   "Every N commits to a table, compact the partitions this ingester wrote to (OPTIMIZE, on a "
                   "background thread: ingestion never waits for it, and it cannot conflict with the appends). "

@@ -57,6 +57,7 @@ struct OptimizeFlags {
   std::string target_size;  // empty: the table's
   std::string where;
   std::string sort_by;
+  std::string compression = "snappy";
   bool dry_run = false;
   std::string wait_before_commit;  // tests only (hidden)
   std::vector<std::string> storage_options;  // -S
@@ -75,6 +76,9 @@ int RunOptimize(const OptimizeFlags& f) {
   if (!f.target_size.empty()) o.target_size = *ParseByteSize(f.target_size);  // checked when parsed
   o.where = f.where;
   if (!f.sort_by.empty()) o.sort_by = f.sort_by;
+  auto compression = columnar::ParseCompression(f.compression);
+  if (!compression.ok()) return Fail("optimize", compression.status().WithContext("--compression"));
+  o.parquet.compression = *compression;
   o.cancelled = [] { return StopRequested(); };
   const delta::Snapshot& snap = (*table)->snapshot();
 
@@ -261,6 +265,11 @@ void AddMaintenanceCommands(CLI::App& root, RunFn& run) {
     sub->add_option("--sort-by", f->sort_by,
                     "Sort the rows of each rewritten file by this column (e.g. event_time), so readers skip "
                     "row groups by their min/max; costs memory: a whole output file is sorted at once");
+    sub->add_option("--compression", f->compression,
+                    "Parquet page compression of the rewritten files: snappy, zstd (smaller), lz4 or none "
+                    "(as 'orbitlake ingest --compression')")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"snappy", "zstd", "lz4", "none"}));
     sub->add_flag("--dry-run", f->dry_run, "Print the plan (partitions, files, bytes) and change nothing");
     // Testing only (hidden): before committing, print a line and wait until FILE exists.
     sub->add_option("--wait-before-commit", f->wait_before_commit, "")->group("");

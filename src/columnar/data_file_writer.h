@@ -1,10 +1,11 @@
-// Streaming Parquet data-file writer: Arrow record batches in, one Snappy Parquet file
+// Streaming Parquet data-file writer: Arrow record batches in, one Parquet file
 // (through storage::Storage) and its per-column statistics out.
 //
 // Many batches go into the same row group until ParquetWriteOptions::row_group_rows is
 // reached (small Kafka batches do not become tiny row groups). Files use the same
 // properties as every other orbitlake Parquet file (ParquetProperties(),
-// ArrowProperties()): Snappy, timestamps as TIMESTAMP(MICROS, isAdjustedToUTC=true).
+// ArrowProperties()): the options' codec and encodings, timestamps as
+// TIMESTAMP(MICROS, isAdjustedToUTC=true).
 //
 // Statistics are computed from the Arrow data as it is written (not from the Parquet
 // footer), for top-level columns of types with a meaningful order: integers, floats

@@ -1,6 +1,9 @@
 #include "columnar/parquet_file.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <optional>
 
 #include <arrow/buffer.h>
 #include <arrow/io/file.h>
@@ -13,6 +16,64 @@
 #include "columnar/arrow_status.h"
 
 namespace orbitlake::columnar {
+namespace {
+
+parquet::Compression::type ParquetCodec(Compression c) {
+  switch (c) {
+    case Compression::kSnappy: return parquet::Compression::SNAPPY;
+    case Compression::kZstd: return parquet::Compression::ZSTD;
+    case Compression::kLz4: return parquet::Compression::LZ4;  // Arrow writes this as LZ4_RAW
+    case Compression::kNone: return parquet::Compression::UNCOMPRESSED;
+  }
+  return parquet::Compression::SNAPPY;
+}
+
+// The column's physical encoding other than dictionary, nullopt for Parquet's default.
+std::optional<parquet::Encoding::type> ValueEncoding(const arrow::DataType& type, const ParquetWriteOptions& o) {
+  switch (type.id()) {
+    case arrow::Type::INT8:
+    case arrow::Type::INT16:
+    case arrow::Type::INT32:
+    case arrow::Type::INT64:
+    case arrow::Type::UINT8:
+    case arrow::Type::UINT16:
+    case arrow::Type::UINT32:
+    case arrow::Type::UINT64:
+    case arrow::Type::DATE32:
+    case arrow::Type::TIMESTAMP:
+      if (o.delta_encode_integers) return parquet::Encoding::DELTA_BINARY_PACKED;
+      break;
+    case arrow::Type::FLOAT:
+    case arrow::Type::DOUBLE:
+      if (o.byte_stream_split_floats) return parquet::Encoding::BYTE_STREAM_SPLIT;
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Compression> ParseCompression(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (Compression c : {Compression::kSnappy, Compression::kZstd, Compression::kLz4, Compression::kNone}) {
+    if (lower == CompressionName(c)) return c;
+  }
+  return Status::InvalidArgument("unknown Parquet compression '" + std::string(name) +
+                                 "': use snappy, zstd, lz4 or none");
+}
+
+std::string_view CompressionName(Compression c) {
+  switch (c) {
+    case Compression::kSnappy: return "snappy";
+    case Compression::kZstd: return "zstd";
+    case Compression::kLz4: return "lz4";
+    case Compression::kNone: return "none";
+  }
+  return "snappy";
+}
 
 std::shared_ptr<parquet::WriterProperties> ParquetProperties(const ParquetWriteOptions& options,
                                                              const arrow::Schema& schema) {
@@ -23,9 +84,11 @@ std::shared_ptr<parquet::WriterProperties> ParquetProperties(const ParquetWriteO
     if (id == arrow::Type::STRING || id == arrow::Type::LARGE_STRING || id == arrow::Type::BINARY ||
         id == arrow::Type::LARGE_BINARY || id == arrow::Type::DICTIONARY) {
       b.enable_dictionary(f->name());
+    } else if (auto e = ValueEncoding(*f->type(), options)) {
+      b.encoding(f->name(), *e);
     }
   }
-  b.compression(parquet::Compression::SNAPPY);
+  b.compression(ParquetCodec(options.compression));
   b.version(parquet::ParquetVersion::PARQUET_2_6);
   b.max_row_group_length(options.row_group_rows);
   b.data_pagesize(options.data_page_bytes);

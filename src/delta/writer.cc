@@ -79,9 +79,17 @@ std::string StatsJson(const columnar::DataFileStats& stats) {
       .dump();
 }
 
-std::string NewDataFilePath(const std::vector<std::string>& partition_columns, const PartitionValues& values) {
+std::string NewDataFilePath(const std::vector<std::string>& partition_columns, const PartitionValues& values,
+                            columnar::Compression compression) {
   std::string dir = PartitionDir(partition_columns, values);
-  return (dir.empty() ? "" : dir + "/") + "part-00000-" + NewUuid() + "-c000.snappy.parquet";
+  const char* tag = "";
+  switch (compression) {
+    case columnar::Compression::kSnappy: tag = ".snappy"; break;
+    case columnar::Compression::kZstd: tag = ".zstd"; break;
+    case columnar::Compression::kLz4: tag = ".lz4raw"; break;
+    case columnar::Compression::kNone: break;
+  }
+  return (dir.empty() ? "" : dir + "/") + "part-00000-" + NewUuid() + "-c000" + tag + ".parquet";
 }
 
 struct TableWriter::OpenFile {
@@ -119,7 +127,7 @@ TableWriter::~TableWriter() = default;
 Result<TableWriter::OpenFile*> TableWriter::FileFor(const PartitionValues& values) {
   auto it = files_.find(values);
   if (it != files_.end()) return it->second.get();
-  std::string path = NewDataFilePath(partition_columns_, values);
+  std::string path = NewDataFilePath(partition_columns_, values, parquet_.compression);
   ORBIT_ASSIGN_OR_RETURN(auto writer, columnar::DataFileWriter::Open(storage_, path, file_schema_, parquet_));
   auto file = std::make_unique<OpenFile>(OpenFile{std::move(writer), path});
   OpenFile* raw = file.get();

@@ -67,8 +67,10 @@ class TableWriter {
 
 // A fresh data file path (decoded, relative to the table root) in the Hive-style
 // folder of `values`: "date=2026-01-01/part-00000-<uuid>-c000.snappy.parquet", the
-// name Spark gives its files. Never the same twice (random UUID).
-std::string NewDataFilePath(const std::vector<std::string>& partition_columns, const PartitionValues& values);
+// name Spark gives its files, with Spark's codec tag (snappy, zstd, lz4raw; none for
+// uncompressed files). Never the same twice (random UUID).
+std::string NewDataFilePath(const std::vector<std::string>& partition_columns, const PartitionValues& values,
+                            columnar::Compression compression = columnar::Compression::kSnappy);
 
 // Delta's `stats` JSON for a data file: numRecords, minValues, maxValues, nullCount.
 // Timestamps are ISO-8601 UTC with milliseconds, the min rounded down and the max up so

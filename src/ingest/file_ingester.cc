@@ -482,6 +482,7 @@ Result<IngestSummary> FileIngester::Run() {
   for (const Sink& s : sinks_) co.sinks.push_back(s.options);
   co.app_id = o_.app_id;
   co.table_options.parquet.row_group_rows = o_.row_group_rows;
+  co.table_options.parquet.compression = o_.compression;
   ORBIT_ASSIGN_OR_RETURN(committer_, Committer::Start(co, [this](const CommitResult& r) { OnCommit(r); }));
 
   Status loop_status;

@@ -75,6 +75,8 @@ struct FileIngestOptions {
   int64_t chunk_rows = 16'384;
   // Parquet row group size. Default 131,072 rows.
   int64_t row_group_rows = 131'072;
+  // Page compression of the data files (IngestOptions::compression). Default Snappy.
+  columnar::Compression compression = columnar::Compression::kSnappy;
   // Metrics registry to update; may be null.
   metrics::Registry* metrics = nullptr;
   // Arrow memory pool for decoded rows; null = Arrow's default pool.

@@ -709,12 +709,14 @@ Result<IngestSummary> Ingester::Run() {
   for (const Sink& s : sinks_) co.sinks.push_back(s.options);
   co.app_id = o_.app_id;
   co.table_options.parquet.row_group_rows = o_.row_group_rows;
+  co.table_options.parquet.compression = o_.compression;
   co.latency_histogram = metrics_.latency_seconds;
   if (o_.optimize_every > 0) {
     maintenance::BackgroundOptimizeOptions bo;
     bo.every_commits = o_.optimize_every;
     bo.optimize.target_size = o_.optimize_target_size;
     bo.optimize.parquet.row_group_rows = o_.row_group_rows;
+    bo.optimize.parquet.compression = o_.compression;
     bo.on_run = [](const std::string& table, const Result<maintenance::OptimizeResult>& r) {
       // Failures are retried at the table's next due run; the ingester goes on.
       if (!r.ok()) fmt::print(stderr, "orbitlake ingest: background optimize of {} (retried later): {}\n", table,

@@ -126,6 +126,10 @@ struct IngestOptions {
   // (max_bytes counts flushed row groups). Default 131,072 rows (about 4 MB of
   // satellite data), large enough for readers to scan efficiently.
   int64_t row_group_rows = 131'072;
+  // Page compression of the data files written (and of the background compactions'
+  // files). zstd makes smaller files for more CPU, lz4/none cheaper writes
+  // (bench/RESULTS.md has bytes per row and rate of each). Default Snappy.
+  columnar::Compression compression = columnar::Compression::kSnappy;
   // Longest single wait for messages, so signals and batch deadlines are noticed.
   // Default 100 ms.
   std::chrono::milliseconds poll_timeout{100};

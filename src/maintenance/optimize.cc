@@ -67,7 +67,7 @@ class BinRewriter {
 
   // The path written last (to delete on failure), set as soon as the file is opened.
   Result<delta::AddFile> Rewrite(const OptimizeBin& bin, std::string* written_path) {
-    const std::string path = delta::NewDataFilePath(snapshot_.partition_columns(), bin.partition);
+    const std::string path = delta::NewDataFilePath(snapshot_.partition_columns(), bin.partition, options_.parquet.compression);
     *written_path = path;
     if (options_.cancelled && options_.cancelled()) return Cancelled();
     ORBIT_ASSIGN_OR_RETURN(auto writer,
