@@ -1,4 +1,5 @@
 #include "maintenance/optimize.h"
+#include <algorithm>
 
 #include <arrow/api.h>
 #include <gtest/gtest.h>
@@ -125,10 +126,13 @@ TEST(OptimizeTest, BinsStayWithinTheTargetAndLargeFilesAreLeftAlone) {
   auto t = Create(st);
   for (int i = 0; i < 12; ++i) Append(*t, i * 200, 200, /*days=*/1);
   Append(*t, 10'000, 20'000, /*days=*/1);  // one big file
-  int64_t small = 0, big = 0;
-  for (const auto& [p, add] : t->snapshot().files()) (add.size > 100'000 ? big : small) = add.size;
-  ASSERT_GT(big, 0);
+  int64_t small = INT64_MAX, big = 0;  // the 200-row files and the 20,000-row one
+  for (const auto& [p, add] : t->snapshot().files()) {
+    small = std::min(small, add.size);
+    big = std::max(big, add.size);
+  }
   const int64_t target = small * 4 + small / 2;  // four small files per bin
+  ASSERT_GT(big, target);
   auto plan = Must(PlanOptimize(t->snapshot(), {.target_size = target}));
   EXPECT_EQ(plan.considered_files, 12);
   ASSERT_EQ(plan.bins.size(), 3u);
