@@ -1199,6 +1199,34 @@ def expected_routes(brokers: str, topic: str, field: str = "type", quarantine: O
     return out
 
 
+def kill_at_random(run, cfg: Config, static: list, max_run_s: float, before_run=None) -> None:
+    """`cfg.kills` ingester runs, each SIGKILLed at a random moment (up to `max_run_s`) or
+    by an injected crash at a random storage point; counts the kinds in run.row."""
+    rng, log = run.rng, run.log
+    kinds = collections.Counter()
+    for k in range(1, cfg.kills + 1):
+        if before_run is not None:
+            before_run(k)
+        kind = rng.choice(["plain", "plain", *CRASH_POINTS])
+        extra, rule = [], None
+        if kind != "plain":
+            template, lo, hi = CRASH_POINTS[kind]
+            rule = template.format(n=rng.randint(lo, hi))
+            extra = ["--inject-crash", rule]
+        p = run.start_ingester(*static, *extra)
+        if p.wait(rng.uniform(0.3, max_run_s) if rule is None else 30) is None:
+            p.signal(signal.SIGKILL)
+            p.wait(30)
+        injected = p.returncode == -signal.SIGKILL and "injected crash" in p.err_path.read_text(errors="replace")
+        if p.returncode == -signal.SIGKILL and (p.signalled == signal.SIGKILL or injected):
+            kinds[kind if (rule is None or injected) else "plain (rule not reached)"] += 1
+            run.row.injections += 1
+        else:
+            run.crash(f"ingester run {k} exited {p.returncode}: {p.stderr_tail()}")
+        log(f"kill {k}/{cfg.kills}: {rule or 'plain'} -> exit {p.returncode}{' (injected)' if injected else ''}")
+    run.row.details["kills"] = dict(kinds)
+
+
 def run_pipeline_crash(cfg: Config) -> Row:
     """`ingest --pipeline`: one topic routed to three tables plus quarantine, SIGKILLed
     `cfg.kills` times at random moments and at storage points of every table."""
@@ -1210,26 +1238,7 @@ def run_pipeline_crash(cfg: Config) -> Row:
                                           run.group, "--interval", cfg.interval, "--max-rows", str(cfg.max_rows),
                                           "--metrics-addr", "", "-q", *FAST_REBALANCE, *extra]
         producer = JsonProducer(run.brokers, run.topic, run.partitions, cfg.rate, rng)
-        kinds = collections.Counter()
-        for k in range(1, cfg.kills + 1):
-            kind = rng.choice(["plain", "plain", *CRASH_POINTS])
-            extra, rule = [], None
-            if kind != "plain":
-                template, lo, hi = CRASH_POINTS[kind]
-                rule = template.format(n=rng.randint(lo, hi))
-                extra = ["--inject-crash", rule]
-            p = run.start_ingester(*STATIC, *extra)
-            if p.wait(rng.uniform(0.3, 5.0) if rule is None else 30) is None:
-                p.signal(signal.SIGKILL)
-                p.wait(30)
-            injected = p.returncode == -signal.SIGKILL and "injected crash" in p.err_path.read_text(errors="replace")
-            if p.returncode == -signal.SIGKILL and (p.signalled == signal.SIGKILL or injected):
-                kinds[kind if (rule is None or injected) else "plain (rule not reached)"] += 1
-                run.row.injections += 1
-            else:
-                run.crash(f"ingester run {k} exited {p.returncode}: {p.stderr_tail()}")
-            log(f"kill {k}/{cfg.kills}: {rule or 'plain'} -> exit {p.returncode}{' (injected)' if injected else ''}")
-        run.row.details["kills"] = dict(kinds)
+        kill_at_random(run, cfg, STATIC, max_run_s=5.0)
         acked = producer.stop()
         run.row.details["producer"] = {"acked": acked, "failed": producer.failed}
         run.final_catch_up(*STATIC)
@@ -1305,29 +1314,12 @@ def run_registry_crash(cfg: Config) -> Row:
                                           "--registry-refresh", "1s", "--metrics-addr", "", "-q", *FAST_REBALANCE,
                                           *extra]
         producer = JsonProducer(run.brokers, run.topic, run.partitions, cfg.rate, rng, field="event_type")
-        kinds = collections.Counter()
-        for k in range(1, cfg.kills + 1):
+        def midway(k: int) -> None:
             if k == cfg.kills // 2:
                 put("alpha", extra='\n  { name = "note", type = "string", from = "$.note" },')
                 log("registry: alpha v2 (an optional column added)")
-            kind = rng.choice(["plain", "plain", *CRASH_POINTS])
-            extra, rule = [], None
-            if kind != "plain":
-                template, lo, hi = CRASH_POINTS[kind]
-                rule = template.format(n=rng.randint(lo, hi))
-                extra = ["--inject-crash", rule]
-            p = run.start_ingester(*STATIC, *extra)
-            if p.wait(rng.uniform(0.5, 5.0) if rule is None else 30) is None:
-                p.signal(signal.SIGKILL)
-                p.wait(30)
-            injected = p.returncode == -signal.SIGKILL and "injected crash" in p.err_path.read_text(errors="replace")
-            if p.returncode == -signal.SIGKILL and (p.signalled == signal.SIGKILL or injected):
-                kinds[kind if (rule is None or injected) else "plain (rule not reached)"] += 1
-                run.row.injections += 1
-            else:
-                run.crash(f"ingester run {k} exited {p.returncode}: {p.stderr_tail()}")
-            log(f"kill {k}/{cfg.kills}: {rule or 'plain'} -> exit {p.returncode}{' (injected)' if injected else ''}")
-        run.row.details["kills"] = dict(kinds)
+
+        kill_at_random(run, cfg, STATIC, max_run_s=5.0, before_run=midway)
         acked = producer.stop()
         run.row.details["producer"] = {"acked": acked, "failed": producer.failed}
         run.final_catch_up(*STATIC)
