@@ -182,6 +182,11 @@ class RedisRegistry final : public Registry {
   Result<RedisReply> Call(const std::vector<std::string>& args) {
     ORBIT_ASSIGN_OR_RETURN(RedisReply r, client_->Command(args));
     if (r.kind == RedisReply::Kind::kError) {
+      // A restarting server answers LOADING (dataset loading) or BUSY until it is ready:
+      // the registry is away for a moment, like a refused connection, not broken.
+      if (r.str.starts_with("LOADING") || r.str.starts_with("BUSY") || r.str.starts_with("TRYAGAIN")) {
+        return Status::Unavailable(fmt::format("Redis {}: {}: {}", url_, args[0], r.str));
+      }
       return Status::IOError(fmt::format("Redis {}: {}: {}", url_, args[0], r.str));
     }
     return r;

@@ -184,6 +184,8 @@ def test_dockerfile_copies_what_cmake_configure_reads():
               if ins.upper().startswith("COPY ") and not ins.split()[1].startswith("--")}
     if any(ins.upper().startswith("RUN ") and "-m venv .venv" in ins for ins in build):
         copied.add(".venv")  # the pinned wheels' venv, made in the stage
+    if any(ins.upper().startswith("RUN ") and "vendor-uplot" in ins for ins in build):
+        copied.add(".cache")  # .cache/uplot, made in the stage by scripts/vendor-uplot
     cmake_files = [ROOT / "CMakeLists.txt", *(ROOT / "cmake").glob("*.cmake"),
                    *(ROOT / "src").rglob("CMakeLists.txt"), *(ROOT / "apps").rglob("CMakeLists.txt")]
     needed = {"CMakeLists.txt", "cmake", "src", "apps"}

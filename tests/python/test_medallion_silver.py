@@ -54,6 +54,10 @@ def ingest_cmd(bin_, pipe, *extra):
 
 # A SIGKILLed consumer keeps its partitions until the group's session times out.
 FAST_REBALANCE = ["-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500"]
+# One static member: a restarted ingester takes over the killed one's partitions at once,
+# so the final --until-caught-up run is assigned every partition (not only those a killed
+# member, still in the group until its session times out, does not hold).
+STATIC = ["-X", "group.instance.id=medallion-silver-test"]
 
 
 def test_kafka_to_silver_reconciles_through_sigkills(orbitlake_bin, brokers, unique, tmp_path):
@@ -69,7 +73,7 @@ def test_kafka_to_silver_reconciles_through_sigkills(orbitlake_bin, brokers, uni
     kills = 0
     try:
         while sim.poll() is None and kills < 4:
-            proc = subprocess.Popen(ingest_cmd(orbitlake_bin, pipe, *FAST_REBALANCE), stdout=subprocess.DEVNULL,
+            proc = subprocess.Popen(ingest_cmd(orbitlake_bin, pipe, *FAST_REBALANCE, *STATIC), stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             time.sleep(rng.uniform(1.0, 3.0))
             proc.kill()
@@ -82,7 +86,7 @@ def test_kafka_to_silver_reconciles_through_sigkills(orbitlake_bin, brokers, uni
             sim.kill()
     sent = kinds(out)
     assert sum(sent.values()) == 4000 and all(sent[k] > 0 for k in sent), sent
-    final = subprocess.run(ingest_cmd(orbitlake_bin, pipe, "--until-caught-up", *FAST_REBALANCE), capture_output=True, text=True,
+    final = subprocess.run(ingest_cmd(orbitlake_bin, pipe, "--until-caught-up", *FAST_REBALANCE, *STATIC), capture_output=True, text=True,
                            timeout=180)
     assert final.returncode == 0, final.stderr + final.stdout
 
