@@ -46,7 +46,11 @@ Result<Footer> ReadFooter(std::string_view file, std::string_view name) {
   if (len > file.size() - 12) return Bad(name, "footer length " + std::to_string(len) + " exceeds the file");
   Footer f;
   f.footer_start = file.size() - 8 - len;
-  ORBIT_ASSIGN_OR_RETURN(f.meta, thrift::ParseStruct(file.substr(f.footer_start, len), std::string(name) + " footer"));
+  // Fields of ColumnMetaData are at depth 6: its statistics, encodings and the like stay
+  // raw (copied verbatim), which keeps a footer of many row groups cheap to rewrite.
+  constexpr int kParseDepth = 5;
+  ORBIT_ASSIGN_OR_RETURN(f.meta, thrift::ParseStruct(file.substr(f.footer_start, len), std::string(name) + " footer",
+                                                     nullptr, kParseDepth));
   if (f.meta.Find(fmd::kEncryption)) return Status::Unsupported(std::string(name) + ": encrypted Parquet file");
   const Value* groups = f.meta.Find(fmd::kRowGroups);
   if (!groups || groups->type != Type::kList) return Bad(name, "footer has no row_groups list");
@@ -181,10 +185,10 @@ Result<StitchResult> ParquetStitcher::Finish() {
   if (s_->groups.size() > 32767) {
     for (auto& g : s_->groups) g.Erase(rg::kOrdinal);
   }
-  Value meta = s_->meta;
+  Value& meta = s_->meta;  // the stitcher is done after this: no copy of the tree
   meta.SetInt(fmd::kNumRows, Type::kI64, s_->rows);
-  Value* list = meta.Find(fmd::kRowGroups);
-  list->elements = s_->groups;
+  const auto row_groups = static_cast<int64_t>(s_->groups.size());
+  meta.Find(fmd::kRowGroups)->elements = std::move(s_->groups);
   std::string footer;
   thrift::WriteStruct(meta, &footer);
   const auto len = static_cast<uint32_t>(footer.size());
@@ -196,7 +200,7 @@ Result<StitchResult> ParquetStitcher::Finish() {
   StitchResult r;
   r.size = s_->out->size();
   r.rows = s_->rows;
-  r.row_groups = static_cast<int64_t>(s_->groups.size());
+  r.row_groups = row_groups;
   ORBIT_RETURN_IF_ERROR(s_->out->Close());
   return r;
 }

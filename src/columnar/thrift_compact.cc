@@ -7,7 +7,8 @@ namespace {
 
 class Reader {
  public:
-  Reader(std::string_view data, std::string_view what) : data_(data), what_(what) {}
+  Reader(std::string_view data, std::string_view what, int parse_depth)
+      : data_(data), what_(what), parse_depth_(parse_depth) {}
 
   size_t pos() const { return pos_; }
 
@@ -53,6 +54,13 @@ class Reader {
     if (depth > kMaxDepth) return Fail("nested deeper than " + std::to_string(kMaxDepth));
     Value v;
     v.type = type;
+    if (depth > parse_depth_ && (type == Type::kStruct || type == Type::kList || type == Type::kSet || type == Type::kMap)) {
+      const size_t start = pos_;
+      ORBIT_RETURN_IF_ERROR(Skip(type, depth, in_container));
+      v.raw = true;
+      v.bytes.assign(data_.substr(start, pos_ - start));
+      return v;
+    }
     switch (type) {
       case Type::kTrue:
       case Type::kFalse:
@@ -145,6 +153,72 @@ class Reader {
   }
 
  private:
+  // Read() without building anything: checks the encoding and moves past it.
+  Status Skip(Type type, int depth, bool in_container) {
+    if (depth > kMaxDepth) return Fail("nested deeper than " + std::to_string(kMaxDepth));
+    switch (type) {
+      case Type::kTrue:
+      case Type::kFalse:
+        if (in_container) return Byte().status();
+        return Status::OK();
+      case Type::kByte: return Byte().status();
+      case Type::kI16:
+      case Type::kI32:
+      case Type::kI64: return Varint().status();
+      case Type::kDouble: return Advance(8);
+      case Type::kBinary: {
+        ORBIT_ASSIGN_OR_RETURN(uint64_t n, Varint());
+        return Advance(n);
+      }
+      case Type::kList:
+      case Type::kSet: {
+        ORBIT_ASSIGN_OR_RETURN(uint8_t h, Byte());
+        uint64_t n = h >> 4;
+        if (n == 15) {
+          ORBIT_ASSIGN_OR_RETURN(n, Varint());
+        }
+        ORBIT_ASSIGN_OR_RETURN(Type et, ElementType(h & 0x0f));
+        ORBIT_RETURN_IF_ERROR(CheckCount(n));
+        for (uint64_t k = 0; k < n; ++k) ORBIT_RETURN_IF_ERROR(Skip(et, depth + 1, true));
+        return Status::OK();
+      }
+      case Type::kMap: {
+        ORBIT_ASSIGN_OR_RETURN(uint64_t n, Varint());
+        if (n == 0) return Status::OK();
+        ORBIT_ASSIGN_OR_RETURN(uint8_t kv, Byte());
+        ORBIT_ASSIGN_OR_RETURN(Type kt, ElementType(kv >> 4));
+        ORBIT_ASSIGN_OR_RETURN(Type vt, ElementType(kv & 0x0f));
+        ORBIT_RETURN_IF_ERROR(CheckCount(n));
+        for (uint64_t k = 0; k < n; ++k) {
+          ORBIT_RETURN_IF_ERROR(Skip(kt, depth + 1, true));
+          ORBIT_RETURN_IF_ERROR(Skip(vt, depth + 1, true));
+        }
+        return Status::OK();
+      }
+      case Type::kStruct: {
+        for (;;) {
+          ORBIT_ASSIGN_OR_RETURN(uint8_t h, Byte());
+          if (h == 0) return Status::OK();
+          if ((h >> 4) == 0) {
+            ORBIT_ASSIGN_OR_RETURN(int64_t id, Zigzag());
+            if (id < INT16_MIN || id > INT16_MAX) return Fail("field id out of range");
+          }
+          ORBIT_ASSIGN_OR_RETURN(Type t, ElementType(h & 0x0f));
+          ORBIT_RETURN_IF_ERROR(Skip(t, depth + 1, false));
+        }
+      }
+      case Type::kStop:
+        break;
+    }
+    return Fail("unexpected type code " + std::to_string(static_cast<int>(type)));
+  }
+
+  Status Advance(uint64_t n) {
+    if (n > data_.size() - pos_) return Fail("length " + std::to_string(n) + " runs past the end");
+    pos_ += n;
+    return Status::OK();
+  }
+
   Result<Type> ElementType(uint8_t code) {
     if (code == 0 || code > static_cast<uint8_t>(Type::kStruct)) {
       return Fail("unknown type code " + std::to_string(code));
@@ -154,6 +228,7 @@ class Reader {
 
   std::string_view data_;
   std::string_view what_;
+  int parse_depth_;
   size_t pos_ = 0;
 };
 
@@ -170,6 +245,10 @@ void PutZigzag(int64_t v, std::string* out) {
 }
 
 void Write(const Value& v, bool in_container, std::string* out) {
+  if (v.raw) {
+    out->append(v.bytes);
+    return;
+  }
   switch (v.type) {
     case Type::kTrue:
     case Type::kFalse:
@@ -267,8 +346,8 @@ void Value::SetInt(int16_t id, Type type, int64_t v) {
   fields.insert(at, Field{id, Int(type, v)});
 }
 
-Result<Value> ParseStruct(std::string_view data, std::string_view what, size_t* consumed) {
-  Reader r(data, what);
+Result<Value> ParseStruct(std::string_view data, std::string_view what, size_t* consumed, int parse_depth) {
+  Reader r(data, what, parse_depth);
   ORBIT_ASSIGN_OR_RETURN(Value v, r.Read(Type::kStruct, 0, false));
   if (consumed) *consumed = r.pos();
   return v;

@@ -51,6 +51,9 @@ struct Field;
 // alternating key, value in `elements` with `key_type`/`element_type`.
 struct Value {
   Type type = Type::kStop;
+  // A struct or container parsed no deeper than ParseStruct's `parse_depth`: `bytes`
+  // holds its encoding (checked, not parsed), which WriteStruct writes back verbatim.
+  bool raw = false;
   int64_t i = 0;
   std::string bytes;
   std::vector<Field> fields;
@@ -78,8 +81,12 @@ struct Field {
 inline constexpr int kMaxDepth = 64;
 
 // Parses one struct from the start of `data`; `*consumed` (if given) gets its length.
-// `what` names the buffer in errors.
-Result<Value> ParseStruct(std::string_view data, std::string_view what, size_t* consumed = nullptr);
+// `what` names the buffer in errors. Structs and containers nested deeper than
+// `parse_depth` (the outer struct's fields are at depth 1) are checked and kept raw:
+// callers that patch a few fields of a large footer skip building the rest (statistics,
+// encodings) as trees.
+Result<Value> ParseStruct(std::string_view data, std::string_view what, size_t* consumed = nullptr,
+                          int parse_depth = kMaxDepth);
 
 // Appends the compact encoding of struct `s` to `out`.
 void WriteStruct(const Value& s, std::string* out);

@@ -44,6 +44,28 @@ TEST(ThriftCompactTest, ParsesFieldsOfEveryKindAndWritesThemBack) {
   EXPECT_EQ(out, in);
 }
 
+TEST(ThriftCompactTest, StructsBelowTheParseDepthStayRawAndWriteBackVerbatim) {
+  // struct { 1: struct { 1: list<i32> [5], 2: struct { 1: binary "x" } }, 2: i64 9 }
+  const std::string in = Bytes({0x1c, 0x19, 0x15, 0x0a, 0x1c, 0x18, 0x01, 'x', 0x00, 0x00, 0x16, 0x12, 0x00});
+  auto v = ParseStruct(in, "test", nullptr, /*parse_depth=*/1);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  const Value* inner = v->Find(1);
+  ASSERT_NE(inner, nullptr);
+  EXPECT_FALSE(inner->raw);
+  ASSERT_NE(inner->Find(1), nullptr);
+  EXPECT_TRUE(inner->Find(1)->raw);
+  EXPECT_TRUE(inner->Find(2)->raw);
+  EXPECT_EQ(inner->Find(2)->bytes, Bytes({0x18, 0x01, 'x', 0x00}));
+  EXPECT_EQ(v->Find(2)->i, 9);
+  std::string out;
+  WriteStruct(*v, &out);
+  EXPECT_EQ(out, in);
+  // Raw parts are still checked.
+  std::string broken = in;
+  broken[6] = 0x7f;  // the binary's length runs past the end
+  EXPECT_EQ(ParseStruct(broken, "test", nullptr, 1).status().code(), StatusCode::kCorruption);
+}
+
 TEST(ThriftCompactTest, LongListsAndLargeNumbersRoundTrip) {
   Value s = Value::Struct();
   Value list;
