@@ -322,6 +322,12 @@ Value Value::Int(Type type, int64_t v) {
   return x;
 }
 
+Value Value::Struct() {
+  Value s;
+  s.type = Type::kStruct;
+  return s;
+}
+
 Value* Value::Find(int16_t id) {
   for (auto& f : fields) {
     if (f.id == id) return &f.value;

@@ -62,7 +62,7 @@ struct Value {
   std::vector<Value> elements;
 
   static Value Int(Type type, int64_t v);
-  static Value Struct() { Value s; s.type = Type::kStruct; return s; }
+  static Value Struct();
 
   // The field with this id, or nullptr (structs only).
   Value* Find(int16_t id);
