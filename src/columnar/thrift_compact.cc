@@ -94,13 +94,9 @@ class Reader {
       }
       case Type::kList:
       case Type::kSet: {
-        ORBIT_ASSIGN_OR_RETURN(uint8_t h, Byte());
-        uint64_t n = h >> 4;
-        if (n == 15) {
-          ORBIT_ASSIGN_OR_RETURN(n, Varint());
-        }
-        ORBIT_ASSIGN_OR_RETURN(v.element_type, ElementType(h & 0x0f));
-        ORBIT_RETURN_IF_ERROR(CheckCount(n));
+        ORBIT_ASSIGN_OR_RETURN(Header h, ListHeader());
+        const uint64_t n = h.count;
+        v.element_type = h.value;
         v.elements.reserve(n);
         for (uint64_t k = 0; k < n; ++k) {
           ORBIT_ASSIGN_OR_RETURN(Value e, Read(v.element_type, depth + 1, true));
@@ -110,12 +106,11 @@ class Reader {
         return v;
       }
       case Type::kMap: {
-        ORBIT_ASSIGN_OR_RETURN(uint64_t n, Varint());
+        ORBIT_ASSIGN_OR_RETURN(Header h, MapHeader());
+        const uint64_t n = h.count;
         if (n == 0) return v;
-        ORBIT_ASSIGN_OR_RETURN(uint8_t kv, Byte());
-        ORBIT_ASSIGN_OR_RETURN(v.key_type, ElementType(kv >> 4));
-        ORBIT_ASSIGN_OR_RETURN(v.element_type, ElementType(kv & 0x0f));
-        ORBIT_RETURN_IF_ERROR(CheckCount(n));
+        v.key_type = h.key;
+        v.element_type = h.value;
         for (uint64_t k = 0; k < n; ++k) {
           ORBIT_ASSIGN_OR_RETURN(Value key, Read(v.key_type, depth + 1, true));
           ORBIT_ASSIGN_OR_RETURN(Value val, Read(v.element_type, depth + 1, true));
@@ -153,6 +148,36 @@ class Reader {
   }
 
  private:
+  // A container's element count and types, the count checked against the bytes left.
+  struct Header {
+    uint64_t count = 0;
+    Type key = Type::kStop;
+    Type value = Type::kStop;
+  };
+
+  Result<Header> ListHeader() {
+    ORBIT_ASSIGN_OR_RETURN(uint8_t b, Byte());
+    Header h;
+    h.count = b >> 4;
+    if (h.count == 15) {
+      ORBIT_ASSIGN_OR_RETURN(h.count, Varint());
+    }
+    ORBIT_ASSIGN_OR_RETURN(h.value, ElementType(b & 0x0f));
+    ORBIT_RETURN_IF_ERROR(CheckCount(h.count));
+    return h;
+  }
+
+  Result<Header> MapHeader() {
+    Header h;
+    ORBIT_ASSIGN_OR_RETURN(h.count, Varint());
+    if (h.count == 0) return h;
+    ORBIT_ASSIGN_OR_RETURN(uint8_t kv, Byte());
+    ORBIT_ASSIGN_OR_RETURN(h.key, ElementType(kv >> 4));
+    ORBIT_ASSIGN_OR_RETURN(h.value, ElementType(kv & 0x0f));
+    ORBIT_RETURN_IF_ERROR(CheckCount(h.count));
+    return h;
+  }
+
   // Read() without building anything: checks the encoding and moves past it.
   Status Skip(Type type, int depth, bool in_container) {
     if (depth > kMaxDepth) return Fail("nested deeper than " + std::to_string(kMaxDepth));
@@ -172,26 +197,15 @@ class Reader {
       }
       case Type::kList:
       case Type::kSet: {
-        ORBIT_ASSIGN_OR_RETURN(uint8_t h, Byte());
-        uint64_t n = h >> 4;
-        if (n == 15) {
-          ORBIT_ASSIGN_OR_RETURN(n, Varint());
-        }
-        ORBIT_ASSIGN_OR_RETURN(Type et, ElementType(h & 0x0f));
-        ORBIT_RETURN_IF_ERROR(CheckCount(n));
-        for (uint64_t k = 0; k < n; ++k) ORBIT_RETURN_IF_ERROR(Skip(et, depth + 1, true));
+        ORBIT_ASSIGN_OR_RETURN(Header h, ListHeader());
+        for (uint64_t k = 0; k < h.count; ++k) ORBIT_RETURN_IF_ERROR(Skip(h.value, depth + 1, true));
         return Status::OK();
       }
       case Type::kMap: {
-        ORBIT_ASSIGN_OR_RETURN(uint64_t n, Varint());
-        if (n == 0) return Status::OK();
-        ORBIT_ASSIGN_OR_RETURN(uint8_t kv, Byte());
-        ORBIT_ASSIGN_OR_RETURN(Type kt, ElementType(kv >> 4));
-        ORBIT_ASSIGN_OR_RETURN(Type vt, ElementType(kv & 0x0f));
-        ORBIT_RETURN_IF_ERROR(CheckCount(n));
-        for (uint64_t k = 0; k < n; ++k) {
-          ORBIT_RETURN_IF_ERROR(Skip(kt, depth + 1, true));
-          ORBIT_RETURN_IF_ERROR(Skip(vt, depth + 1, true));
+        ORBIT_ASSIGN_OR_RETURN(Header h, MapHeader());
+        for (uint64_t k = 0; k < h.count; ++k) {
+          ORBIT_RETURN_IF_ERROR(Skip(h.key, depth + 1, true));
+          ORBIT_RETURN_IF_ERROR(Skip(h.value, depth + 1, true));
         }
         return Status::OK();
       }
