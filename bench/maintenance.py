@@ -193,15 +193,20 @@ def bench_ingest(a, work, report):
         timed([a.bin, "generate", "-n", str(sats), "-r", str(a.events // sats), "-o", str(work / "samples"), "--force"])
         timed([a.bin, "produce", "-d", str(work / "samples"), "-b", brokers, "-t", topic, "--partitions", "6",
                "--json"])
-        sides = {"ingest": [], f"ingest --optimize-every {a.optimize_every}": []}
+        every = ["--optimize-every", str(a.optimize_every)]
+        variants = {"ingest": [],
+                    f"ingest --optimize-every {a.optimize_every}": every,
+                    f"ingest --optimize-every {a.optimize_every} --optimize-method rewrite":
+                        every + ["--optimize-method", "rewrite"]}
+        sides = {side: [] for side in variants}
         cpu = {side: [] for side in sides}
         files_after = {side: [] for side in sides}
-        optimize_commits = []
+        optimize_commits = {side: [] for side in sides}
         for rnd in range(a.rounds + 1):
             order = list(sides) if rnd % 2 == 0 else list(reversed(sides))
             for side in order:
-                table = work / f"ingest-{rnd}-{len(sides[side])}-{'opt' if 'every' in side else 'plain'}"
-                extra = ["--optimize-every", str(a.optimize_every)] if "every" in side else []
+                extra = variants[side]
+                table = work / f"ingest-{rnd}-{len(sides[side])}-{len(extra)}"
                 took, out = timed([a.bin, "ingest", "-b", brokers, "-t", topic, "-g", f"{table.name}-{time.time()}",
                                    "--table", str(table), "--until-caught-up", "--max-rows", str(a.max_rows),
                                    "--metrics-addr", "", "-q", *extra])
@@ -211,26 +216,26 @@ def bench_ingest(a, work, report):
                     sides[side].append(took)
                     cpu[side].append(last_cpu)
                     files_after[side].append(live(table)[0])
-                    if extra:
-                        hist = DeltaTable(str(table)).history()
-                        optimize_commits.append(sum(h["operation"] == "OPTIMIZE" for h in hist))
+                    hist = DeltaTable(str(table)).history()
+                    optimize_commits[side].append(sum(h["operation"] == "OPTIMIZE" for h in hist))
                 log(f"round {rnd} {side}: {took:.2f} s")
                 shutil.rmtree(table)
-        plain, opt = sides.values()
-        ratios = [o / p for o, p in zip(opt, plain)]
+        names = list(sides)
+        plain = sides[names[0]]
         report += [
             f"### Ingest with and without --optimize-every: {a.events:,} events, 6 partitions, --max-rows {a.max_rows}",
             "",
             f"{a.rounds} measured rounds after a warm-up, sides alternating; median (min..max).",
             "",
-            "| side | wall s | events/s | CPU s (user+sys) | live files at the end |",
-            "|---|---|---|---|---|",
+            "| side | wall s | events/s | CPU s (user+sys) | OPTIMIZE commits per run | live files at the end |",
+            "|---|---|---|---|---|---|",
             *[f"| orbitlake {side} --until-caught-up | {med(xs)} | {a.events / statistics.median(xs):,.0f} | "
-              f"{med(cpu[side])} | {files_after[side]} |"
+              f"{med(cpu[side])} | {optimize_commits[side]} | {files_after[side]} |"
               for side, xs in sides.items()],
             "",
-            f"- with ÷ without (pairs of the same round): **{med(ratios)}** (target ≤ 1.10); "
-            f"OPTIMIZE commits per run: {optimize_commits}",
+            *[f"- `{side}` ÷ plain ingest, pairs of the same round: wall **{med([o / p for o, p in zip(sides[side], plain)])}**"
+              f" (target ≤ 1.10), CPU {med([o / p for o, p in zip(cpu[side], cpu[names[0]])])}"
+              for side in names[1:]],
             "",
         ]
     finally:

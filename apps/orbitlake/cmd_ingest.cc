@@ -38,6 +38,7 @@ struct IngestFlags {
   std::string partition_by = "date";
   std::string starting_offsets = "earliest";
   std::string compression = "snappy";
+  std::string optimize_method = "auto";
   std::string metrics_addr = "127.0.0.1:9464";
   bool metrics_addr_given = false;
   bool quiet = false;
@@ -135,8 +136,9 @@ void PrintSummary(const IngestFlags& f, const ingest::IngestSummary& r) {
     if (s.duplicates > 0) fmt::print("         {} duplicate rows dropped by dedup keys\n", s.duplicates);
   }
   if (f.options.optimize_every > 0) {
-    fmt::print("         background optimize: {} OPTIMIZE commits compacted {} small files\n", s.optimize_commits,
-               s.optimized_files);
+    fmt::print("         background optimize: {} OPTIMIZE commits compacted {} small files ({} output files by "
+               "copying row groups)\n",
+               s.optimize_commits, s.optimized_files, s.optimize_copied);
   }
   if (s.missed > 0 || s.resets > 0) {
     fmt::print("         {} offsets deleted by Kafka before they were ingested, {} partitions reset\n", s.missed,
@@ -237,6 +239,9 @@ int RunIngestCommand(IngestFlags& f) {
   auto compression = columnar::ParseCompression(f.compression);
   if (!compression.ok()) return Fail("ingest", compression.status().WithContext("--compression"));
   o.compression = *compression;
+  o.optimize_method = f.optimize_method == "copy"      ? maintenance::CompactionMethod::kCopyRowGroups
+                      : f.optimize_method == "rewrite" ? maintenance::CompactionMethod::kRewrite
+                                                       : maintenance::CompactionMethod::kAuto;
   // Crash injection (tests) applies to the data tables: the storage points of a commit.
   o.open_table = [&f](const std::string& uri, bool quarantine) -> Result<std::shared_ptr<storage::Storage>> {
     auto opened = TableStorage(uri, f.storage_options, quarantine ? std::vector<std::string>{} : f.inject_crash);
@@ -380,6 +385,13 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "'orbitlake optimize' does the same by hand")
       ->capture_default_str()
       ->check(IntegerIn(0, kMaxOptimizeEvery));
+  sub->add_option("--optimize-method", f->optimize_method,
+                  "How --optimize-every merges files: 'copy' copies the files' Parquet row groups byte for byte "
+                  "(almost no CPU; row groups stay small), 'rewrite' decodes and encodes every row again (the "
+                  "most compact files, CPU like ingesting them again), 'auto' copies while batches fill up "
+                  "before the interval (a backlog: the CPU goes to ingesting) and rewrites once caught up")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "copy", "rewrite"}));
   sub->add_flag("--until-caught-up", f->options.until_caught_up,
                 "Stop once every partition reached the end offsets seen at start (one-shot backfill); for file "
                 "sources, once a listing finds no file left to ingest");

@@ -59,6 +59,8 @@ struct OptimizeFlags {
   std::string sort_by;
   std::string compression = "snappy";
   bool dry_run = false;
+  bool copy_row_groups = false;
+  int64_t max_row_groups = 64;
   std::string wait_before_commit;  // tests only (hidden)
   std::vector<std::string> storage_options;  // -S
 };
@@ -79,6 +81,10 @@ int RunOptimize(const OptimizeFlags& f) {
   auto compression = columnar::ParseCompression(f.compression);
   if (!compression.ok()) return Fail("optimize", compression.status().WithContext("--compression"));
   o.parquet.compression = *compression;
+  if (f.copy_row_groups) {
+    o.method = maintenance::OptimizeMethod::kCopyRowGroups;
+    o.max_row_groups = f.max_row_groups;
+  }
   o.cancelled = [] { return StopRequested(); };
   const delta::Snapshot& snap = (*table)->snapshot();
 
@@ -133,11 +139,16 @@ int RunOptimize(const OptimizeFlags& f) {
     return Fail("optimize", r.status().code() == StatusCode::kCancelled ? r.status() : r.status().WithContext(f.table));
   }
   const double secs = Seconds(std::chrono::steady_clock::now() - started).count();
-  fmt::print("summary: optimized {} in {:.1f} s: {} -> {} live files ({} small files rewritten into {} in {}), "
-             "{} -> {}, {} rows\n",
-             f.table, secs, r->plan.live_files, r->live_files_after, r->files_removed, r->files_added,
+  fmt::print("summary: optimized {} in {:.1f} s: {} -> {} live files ({} small files {} into {} in {}), "
+             "{} -> {}, {} rows{}\n",
+             f.table, secs, r->plan.live_files, r->live_files_after, r->files_removed,
+             r->bins_rewritten == 0 ? "copied" : "rewritten", r->files_added,
              Plural(r->plan.partitions, "partition", "partitions"), Bytes(r->bytes_removed), Bytes(r->bytes_added),
-             r->rows);
+             r->rows,
+             r->bins_copied > 0 && r->bins_rewritten > 0
+                 ? fmt::format(" ({} files by copying row groups, {} rewritten: no statistics or another schema)",
+                               r->bins_copied, r->bins_rewritten)
+                 : "");
   fmt::print("         committed as version {}{}; the old files stay for readers of older versions until "
              "'orbitlake vacuum' deletes them\n",
              *r->version,
@@ -270,6 +281,16 @@ void AddMaintenanceCommands(CLI::App& root, RunFn& run) {
                     "(as 'orbitlake ingest --compression')")
         ->capture_default_str()
         ->check(CLI::IsMember({"snappy", "zstd", "lz4", "none"}));
+    sub->add_flag("--copy-row-groups", f->copy_row_groups,
+                  "Merge files by copying their Parquet row groups byte for byte instead of decoding and "
+                  "encoding every row: many times less CPU, but the row groups stay as small as the files' "
+                  "were (what 'ingest --optimize-every' does while it has a backlog). A later run without "
+                  "this flag compacts the copied files into large row groups");
+    sub->add_option("--max-row-groups", f->max_row_groups,
+                    "With --copy-row-groups: the most row groups one merged file holds (readers pay a little "
+                    "per row group); files that hold that many already are left alone")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t{2}, int64_t{32767}));
     sub->add_flag("--dry-run", f->dry_run, "Print the plan (partitions, files, bytes) and change nothing");
     // Testing only (hidden): before committing, print a line and wait until FILE exists.
     sub->add_option("--wait-before-commit", f->wait_before_commit, "")->group("");

@@ -1,6 +1,7 @@
 #include "ingest/ingester.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -142,6 +143,11 @@ class Ingester final : public kafka::RebalanceListener {
   // --optimize-every; declared before committer_, whose commits it hears of, so it is
   // destroyed (stopped) after it.
   std::unique_ptr<maintenance::BackgroundOptimizer> optimizer_;
+  // Whether the last batch was sealed full (rows/bytes) rather than by its interval:
+  // more was waiting, so background compaction copies row groups instead of spending
+  // CPU on re-encoding (CompactionMethod::kAuto). Set by the loop, read by the
+  // committer's thread.
+  std::atomic<bool> backlog_{false};
   std::unique_ptr<Committer> committer_;
   std::vector<Sink> sinks_;
   std::vector<Source> sources_;
@@ -525,6 +531,7 @@ Status Ingester::HandOffChunk() {
 }
 
 std::future<Status> Ingester::Seal(CloseReason reason) {
+  backlog_ = reason == CloseReason::kRows || reason == CloseReason::kBytes;
   if (Status st = HandOffChunk(); !st.ok()) {
     // Rows of this batch were lost: never commit its offsets (the committer drops what
     // it holds when it stops); the next run reads them again.
@@ -643,7 +650,7 @@ void Ingester::OnCommit(const CommitResult& r) {
   AddCommitToStats(r, &stats_);
   for (const SinkResult& s : r.sinks) {
     if (optimizer_ && s.outcome == Outcome::kCommitted) {
-      optimizer_->Committed(sinks_[s.sink].path, sinks_[s.sink].options.storage, s.partitions);
+      optimizer_->Committed(sinks_[s.sink].path, sinks_[s.sink].options.storage, s.partitions, backlog_.load());
     }
   }
   for (const auto& d : r.duplicates) {
@@ -692,6 +699,7 @@ IngestStats Ingester::Stats() {
     const auto os = optimizer_->stats();
     s.optimize_commits = os.commits;
     s.optimized_files = os.files_removed;
+    s.optimize_copied = os.bins_copied;
   }
   return s;
 }
@@ -715,6 +723,7 @@ Result<IngestSummary> Ingester::Run() {
     maintenance::BackgroundOptimizeOptions bo;
     bo.every_commits = o_.optimize_every;
     bo.optimize.target_size = o_.optimize_target_size;
+    bo.method = o_.optimize_method;
     bo.optimize.parquet.row_group_rows = o_.row_group_rows;
     bo.optimize.parquet.compression = o_.compression;
     bo.on_run = [](const std::string& table, const Result<maintenance::OptimizeResult>& r) {

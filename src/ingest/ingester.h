@@ -68,6 +68,7 @@
 #include "ingest/committer.h"
 #include "ingest/pipeline_sinks.h"
 #include "kafka/client.h"
+#include "maintenance/background_optimize.h"
 #include "metrics/latency_recorder.h"
 #include "metrics/metrics.h"
 #include "pipeline/message_meta.h"
@@ -143,6 +144,9 @@ struct IngestOptions {
   // Target file size of those compactions. Default nullopt: the table's
   // delta.targetFileSize, else 100 MiB.
   std::optional<int64_t> optimize_target_size;
+  // How those compactions merge files. Default kAuto: copy row groups (no re-encoding)
+  // while batches fill up before their interval (a backlog), rewrite when caught up.
+  maintenance::CompactionMethod optimize_method = maintenance::CompactionMethod::kAuto;
   // Pipelines whose tables change while running (ingest --registry, registry_ingest.h).
   // Asked, on the loop's thread, before a message that no table's route takes (and no
   // default table) goes to its source's quarantine; it may rewrite `reason`. Returning
@@ -190,6 +194,7 @@ struct IngestStats {
   int64_t lag = -1;             // messages behind the partition ends (-1: unknown)
   int64_t optimize_commits = 0;  // OPTIMIZE commits of --optimize-every
   int64_t optimized_files = 0;   // small files they compacted away
+  int64_t optimize_copied = 0;   // compacted files made by copying row groups (the rest: rewritten)
   int assigned_partitions = 0;
   int64_t input_files = 0;       // file sources: files ingested
   int64_t unreadable_files = 0;  // file sources: files reported unreadable and skipped

@@ -18,12 +18,13 @@ BackgroundOptimizer::BackgroundOptimizer(BackgroundOptimizeOptions options) : op
 BackgroundOptimizer::~BackgroundOptimizer() { Stop(); }
 
 void BackgroundOptimizer::Committed(const std::string& name, const std::shared_ptr<storage::Storage>& storage,
-                                    const std::vector<delta::PartitionValues>& partitions) {
+                                    const std::vector<delta::PartitionValues>& partitions, bool backlog) {
   if (partitions.empty()) return;  // a txn-only commit adds no small file
   std::lock_guard lock(mu_);
   if (stopping_) return;
   TableState& t = tables_[name];
   if (!t.storage) t.storage = storage;
+  t.backlog = backlog;
   t.pending.insert(partitions.begin(), partitions.end());
   if (++t.commits_since_run >= options_.every_commits) {
     t.commits_since_run = 0;
@@ -48,7 +49,8 @@ BackgroundOptimizeStats BackgroundOptimizer::stats() const {
 }
 
 Result<OptimizeResult> BackgroundOptimizer::RunOnce(TableState& state,
-                                                    std::vector<delta::PartitionValues> partitions) {
+                                                    std::vector<delta::PartitionValues> partitions,
+                                                    bool backlog) {
   if (!state.table) {
     ORBIT_ASSIGN_OR_RETURN(state.table, delta::Table::Open(state.storage, options_.table));
   } else {
@@ -58,6 +60,9 @@ Result<OptimizeResult> BackgroundOptimizer::RunOnce(TableState& state,
   o.partitions = std::move(partitions);
   o.tiered = true;  // every few commits: rewrite a compacted file only once the new ones add up to it
   o.cancelled = [this] { return cancel_.load(); };
+  const bool copy = options_.method == CompactionMethod::kCopyRowGroups ||
+                    (options_.method == CompactionMethod::kAuto && backlog);
+  o.method = copy ? OptimizeMethod::kCopyRowGroups : OptimizeMethod::kRewrite;
   return Optimize(*state.table, o);
 }
 
@@ -77,8 +82,9 @@ void BackgroundOptimizer::Loop() {
     TableState& state = tables_[name];  // entries are never erased: stable without the lock
     std::vector<delta::PartitionValues> partitions(state.pending.begin(), state.pending.end());
     state.pending.clear();
+    const bool backlog = state.backlog;
     lock.unlock();
-    Result<OptimizeResult> result = RunOnce(state, partitions);
+    Result<OptimizeResult> result = RunOnce(state, partitions, backlog);
     const bool cancelled = !result.ok() && result.status().code() == StatusCode::kCancelled;
     if (!cancelled && options_.on_run) options_.on_run(name, result);
     lock.lock();
@@ -88,6 +94,8 @@ void BackgroundOptimizer::Loop() {
       if (result->version) ++stats_.commits;
       stats_.files_removed += result->files_removed;
       stats_.files_added += result->files_added;
+      stats_.bins_copied += result->bins_copied;
+      stats_.bins_rewritten += result->bins_rewritten;
     } else {
       ++stats_.failures;
       state.pending.insert(partitions.begin(), partitions.end());  // retried at the next due run

@@ -50,6 +50,17 @@
 
 namespace orbitlake::maintenance {
 
+// How the background compactions merge files (OptimizeMethod).
+enum class CompactionMethod {
+  // Copy row groups while the writer has a backlog (its batches fill up before their
+  // interval ends: a backfill or a burst, when the CPU is better spent on ingesting),
+  // rewrite otherwise: a paced stream leaves CPU idle, and the rewrite also compacts
+  // the files copied earlier into large row groups.
+  kAuto,
+  kCopyRowGroups,  // always copy: the least CPU; row groups stay small
+  kRewrite,        // always decode and encode again: the most compact files
+};
+
 struct BackgroundOptimizeOptions {
   // Compact a table after every this many commits that added files to it. Smaller =
   // fewer small files for readers at any moment, more rewriting (a partition's
@@ -61,6 +72,8 @@ struct BackgroundOptimizeOptions {
   // further limits the partitions.
   // Default: OptimizeOptions{}.
   OptimizeOptions optimize;
+  // Default kAuto.
+  CompactionMethod method = CompactionMethod::kAuto;
   // Options of the Table the optimizer commits through (checkpoints, retries).
   // Default: TableOptions{}.
   delta::TableOptions table;
@@ -82,6 +95,8 @@ struct BackgroundOptimizeStats {
   int64_t files_removed = 0;  // small files compacted away
   int64_t files_added = 0;    // compacted files written
   int64_t failures = 0;       // runs that gave up (Conflict) or failed (I/O), retried later
+  int64_t bins_copied = 0;    // output files made by copying row groups
+  int64_t bins_rewritten = 0; // output files made by decoding and encoding again
 };
 
 class BackgroundOptimizer {
@@ -92,10 +107,11 @@ class BackgroundOptimizer {
   BackgroundOptimizer(const BackgroundOptimizer&) = delete;
   BackgroundOptimizer& operator=(const BackgroundOptimizer&) = delete;
 
-  // A commit of table `name` (at `storage`) added files with these partition values.
-  // Never blocks on a compaction. Ignored after Stop().
+  // A commit of table `name` (at `storage`) added files with these partition values;
+  // `backlog`: the writer had more waiting than this batch took (CompactionMethod::kAuto
+  // copies row groups then). Never blocks on a compaction. Ignored after Stop().
   void Committed(const std::string& name, const std::shared_ptr<storage::Storage>& storage,
-                 const std::vector<delta::PartitionValues>& partitions);
+                 const std::vector<delta::PartitionValues>& partitions, bool backlog = false);
 
   // Cancels the running compaction, if any, and joins the thread. Idempotent.
   void Stop();
@@ -108,10 +124,11 @@ class BackgroundOptimizer {
     std::unique_ptr<delta::Table> table;  // opened by the thread on its first run
     std::set<delta::PartitionValues> pending;
     int64_t commits_since_run = 0;
+    bool backlog = false;  // as the last Committed() said
   };
   void Loop();
   // Compacts `partitions` of `state`'s table; called on the thread without `mu_`.
-  Result<OptimizeResult> RunOnce(TableState& state, std::vector<delta::PartitionValues> partitions);
+  Result<OptimizeResult> RunOnce(TableState& state, std::vector<delta::PartitionValues> partitions, bool backlog);
 
   const BackgroundOptimizeOptions options_;
   mutable std::mutex mu_;

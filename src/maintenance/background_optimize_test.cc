@@ -120,5 +120,34 @@ TEST(BackgroundOptimizeTest, OnlyThePartitionsTheWriterReportedAreCompacted) {
   EXPECT_EQ(optimizer.stats().runs, 1);
 }
 
+TEST(BackgroundOptimizeTest, AutoCopiesRowGroupsWhileTheWriterHasABacklogAndRewritesOtherwise) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto table = Must(delta::Table::OpenOrCreate(st, SatelliteSchema(), {}));
+  BackgroundOptimizer optimizer({.every_commits = 4});  // kAuto
+  for (int i = 0; i < 4; ++i) optimizer.Committed("raw", st, Append(*table, i * 30, 30, 1), /*backlog=*/true);
+  ASSERT_TRUE(WaitFor([&] { return optimizer.stats().runs == 1; }));
+  EXPECT_EQ(optimizer.stats().bins_copied, 1);
+  EXPECT_EQ(optimizer.stats().bins_rewritten, 0);
+  {
+    auto snap = Must(delta::LoadSnapshot(*st));
+    ASSERT_EQ(snap.files().size(), 1u);
+    ASSERT_TRUE(snap.files().begin()->second.tags.has_value());
+    EXPECT_EQ(snap.files().begin()->second.tags->at(kRowGroupsTag), "4");
+  }
+  // Caught up: the next run rewrites, and takes the copied file along (tiered: the new
+  // files add up to more than half of it).
+  for (int i = 4; i < 8; ++i) optimizer.Committed("raw", st, Append(*table, i * 30, 30, 1), /*backlog=*/false);
+  ASSERT_TRUE(WaitFor([&] { return optimizer.stats().runs == 2; }));
+  optimizer.Stop();
+  EXPECT_EQ(optimizer.stats().bins_rewritten, 1);
+  EXPECT_EQ(optimizer.stats().failures, 0);
+  auto snap = Must(delta::LoadSnapshot(*st));
+  ASSERT_EQ(snap.files().size(), 1u);
+  EXPECT_FALSE(snap.files().begin()->second.tags.has_value());
+  std::multiset<int64_t> expected;
+  for (int64_t s = 0; s < 8 * 30; ++s) expected.insert(s);
+  EXPECT_EQ(Seqs(*st), expected);
+}
+
 }  // namespace
 }  // namespace orbitlake::maintenance

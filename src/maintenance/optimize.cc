@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include <arrow/api.h>
 #include <nlohmann/json.hpp>
 
 #include "columnar/arrow_status.h"
 #include "columnar/data_file_writer.h"
+#include "columnar/parquet_stitch.h"
 #include "columnar/sort.h"
 #include "delta/partition.h"
 #include "delta/partition_filter.h"
@@ -48,6 +51,99 @@ std::string FileSizeStats(const std::vector<int64_t>& sizes) {
   return json{{"avg", avg}, {"max", mx}, {"min", mn}, {"totalFiles", sizes.size()}, {"totalSize", total}}.dump();
 }
 
+// The row groups a file holds, as far as the log tells (kRowGroupsTag; one otherwise:
+// what the ingester writes below a million rows).
+int64_t RowGroupsOf(const delta::AddFile& add) {
+  if (add.tags) {
+    if (auto it = add.tags->find(kRowGroupsTag); it != add.tags->end()) {
+      try {
+        return std::max<int64_t>(1, std::stoll(it->second));
+      } catch (...) {
+        return 1;
+      }
+    }
+  }
+  return 1;
+}
+
+// Orders two statistics values of a column of `type`; nullopt when they cannot be
+// compared (then the merged file gets no such statistic, which readers treat as unknown).
+std::optional<bool> StatLess(const json& a, const json& b, const arrow::DataType& type) {
+  if (a.is_number() && b.is_number()) return a < b;
+  if (!a.is_string() || !b.is_string()) return std::nullopt;
+  if (type.id() == arrow::Type::TIMESTAMP) {
+    // Writers spell timestamps with 0 to 6 fraction digits: compare the instants.
+    auto x = delta::ParseTimestampMicros(a.get<std::string>(), true);
+    auto y = delta::ParseTimestampMicros(b.get<std::string>(), true);
+    if (!x || !y) return std::nullopt;
+    return *x < *y;
+  }
+  return a.get<std::string>() < b.get<std::string>();  // strings, and dates (fixed width)
+}
+
+// The statistics of the concatenation of `files`: rows and null counts add up, min and
+// max are the extremes. nullopt when a file has no (readable) statistics: a copy would
+// lose data skipping, so the bin is rewritten instead (which computes them afresh).
+std::optional<std::string> MergedStats(const std::vector<delta::AddFile>& files, const arrow::Schema& data_schema) {
+  std::vector<json> all;
+  for (const auto& f : files) {
+    if (!f.stats) return std::nullopt;
+    json j = json::parse(*f.stats, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("numRecords") || !j["numRecords"].is_number_integer()) return std::nullopt;
+    all.push_back(std::move(j));
+  }
+  int64_t rows = 0;
+  for (const auto& j : all) rows += j["numRecords"].get<int64_t>();
+  json mins = json::object(), maxs = json::object(), nulls = json::object();
+  auto member = [](const json& j, const char* which, const std::string& col) -> const json* {
+    auto s = j.find(which);
+    if (s == j.end() || !s->is_object()) return nullptr;
+    auto v = s->find(col);
+    return v == s->end() || v->is_null() ? nullptr : &*v;
+  };
+  for (const auto& field : data_schema.fields()) {
+    const std::string& col = field->name();
+    if (arrow::is_nested(field->type()->id())) continue;
+    int64_t null_count = 0;
+    bool nulls_known = true;
+    for (const auto& j : all) {
+      const json* n = member(j, "nullCount", col);
+      if (n && n->is_number_integer()) {
+        null_count += n->get<int64_t>();
+      } else {
+        nulls_known = false;
+      }
+    }
+    if (nulls_known) nulls[col] = null_count;
+    for (const auto& [which, out, want_max] : {std::tuple{"minValues", &mins, false}, std::tuple{"maxValues", &maxs, true}}) {
+      const json* best = nullptr;
+      bool known = true;
+      for (const auto& j : all) {
+        const json* v = member(j, which, col);
+        const json* n = member(j, "nullCount", col);
+        if (!v) {
+          // A file of only nulls has no min/max and does not widen the range.
+          if (n && n->is_number_integer() && n->get<int64_t>() == j["numRecords"].get<int64_t>()) continue;
+          known = false;
+          break;
+        }
+        if (!best) {
+          best = v;
+          continue;
+        }
+        auto less = want_max ? StatLess(*best, *v, *field->type()) : StatLess(*v, *best, *field->type());
+        if (!less) {
+          known = false;
+          break;
+        }
+        if (*less) best = v;
+      }
+      if (known && best) (*out)[col] = *best;
+    }
+  }
+  return json{{"numRecords", rows}, {"minValues", mins}, {"maxValues", maxs}, {"nullCount", nulls}}.dump();
+}
+
 // Rewrites one bin into one new data file; returns its add (dataChange=false).
 class BinRewriter {
  public:
@@ -67,6 +163,58 @@ class BinRewriter {
 
   // The path written last (to delete on failure), set as soon as the file is opened.
   Result<delta::AddFile> Rewrite(const OptimizeBin& bin, std::string* written_path) {
+    if (options_.method == OptimizeMethod::kCopyRowGroups && !options_.sort_by) {
+      if (auto stats = MergedStats(bin.files, *file_schema_)) {
+        auto copied = Copy(bin, std::move(*stats), written_path);
+        if (copied.ok()) {
+          ++copied_;
+          return copied;
+        }
+        if (copied.status().code() != StatusCode::kUnsupported) return copied.status();
+        // Files of different schemas (the table evolved between them): rewrite.
+      }
+    }
+    ++rewritten_;
+    return Encode(bin, written_path);
+  }
+
+  int64_t copied() const { return copied_; }
+  int64_t rewritten() const { return rewritten_; }
+
+ private:
+  // kCopyRowGroups: the bin's row groups into one file; Unsupported when they cannot be
+  // (nothing was published then).
+  Result<delta::AddFile> Copy(const OptimizeBin& bin, std::string stats, std::string* written_path) {
+    const std::string path = delta::NewDataFilePath(snapshot_.partition_columns(), bin.partition, options_.parquet.compression);
+    *written_path = path;
+    ORBIT_ASSIGN_OR_RETURN(auto stitcher, columnar::ParquetStitcher::Open(&storage_, path));
+    for (const auto& f : bin.files) {
+      if (options_.cancelled && options_.cancelled()) return Cancelled();
+      const std::string rel = delta::DecodePath(f.path);
+      ORBIT_ASSIGN_OR_RETURN(std::string bytes, storage_.Read(rel));
+      ORBIT_RETURN_IF_ERROR(stitcher->Add(bytes, storage_.Describe(rel)));
+      CountRead(f);
+    }
+    ORBIT_ASSIGN_OR_RETURN(columnar::StitchResult done, stitcher->Finish());
+    delta::AddFile add;
+    add.path = delta::EncodePath(path);
+    add.partition_values = bin.partition;
+    add.size = done.size;
+    add.modification_time = NowMs(clock_);
+    add.data_change = false;
+    add.stats = std::move(stats);
+    add.tags = delta::StringMap{{kRowGroupsTag, std::to_string(done.row_groups)}};
+    Written(add, done.rows);
+    return add;
+  }
+
+  void Written(const delta::AddFile& add, int64_t rows) {
+    ++progress_->files_written;
+    progress_->bytes_written += add.size;
+    progress_->rows += rows;
+  }
+
+  Result<delta::AddFile> Encode(const OptimizeBin& bin, std::string* written_path) {
     const std::string path = delta::NewDataFilePath(snapshot_.partition_columns(), bin.partition, options_.parquet.compression);
     *written_path = path;
     if (options_.cancelled && options_.cancelled()) return Cancelled();
@@ -96,12 +244,11 @@ class BinRewriter {
     add.modification_time = NowMs(clock_);
     add.data_change = false;
     add.stats = delta::StatsJson(done.stats);
-    ++progress_->files_written;
-    progress_->bytes_written += done.size;
-    progress_->rows += done.stats.num_records;
+    Written(add, done.stats.num_records);
     return add;
   }
 
+ public:
   int64_t batches() const { return batches_; }
 
   static Status Cancelled() { return Status::Cancelled("optimize: interrupted before its commit; nothing was changed"); }
@@ -138,6 +285,8 @@ class BinRewriter {
   std::vector<int> data_columns_;
   std::shared_ptr<arrow::Schema> file_schema_;
   int64_t batches_ = 0;
+  int64_t copied_ = 0;
+  int64_t rewritten_ = 0;
 };
 
 // Best effort: files nobody references; VACUUM gets whatever this misses.
@@ -182,11 +331,16 @@ Result<OptimizePlan> PlanOptimize(const delta::Snapshot& snapshot, const Optimiz
     ORBIT_RETURN_IF_ERROR(columnar::CheckSortKeyType(col, field->type()).WithContext("--sort-by"));
   }
 
+  const bool copying = options.method == OptimizeMethod::kCopyRowGroups && !options.sort_by;
+  if (copying && options.max_row_groups < 2) {
+    return Status::InvalidArgument("optimize: max_row_groups must be at least 2 to copy row groups");
+  }
   std::map<delta::PartitionValues, std::vector<const delta::AddFile*>> candidates;
   for (const auto& [path, add] : snapshot.files()) {
     ++plan.live_files;
     plan.live_bytes += add.size;
     if (add.size >= plan.target_size || !filter.Matches(add.partition_values)) continue;
+    if (copying && RowGroupsOf(add) >= options.max_row_groups) continue;  // full for copying
     if (options.partitions && std::find(options.partitions->begin(), options.partitions->end(),
                                         add.partition_values) == options.partitions->end()) {
       continue;
@@ -229,8 +383,15 @@ Result<OptimizePlan> PlanOptimize(const delta::Snapshot& snapshot, const Optimiz
       });
     }
     std::vector<OptimizeBin> bins(1);
+    int64_t groups = 0;
     for (const auto* f : files) {
-      if (!bins.back().files.empty() && bins.back().bytes + f->size > plan.target_size) bins.emplace_back();
+      const int64_t g = copying ? RowGroupsOf(*f) : 0;
+      if (!bins.back().files.empty() &&
+          (bins.back().bytes + f->size > plan.target_size || (copying && groups + g > options.max_row_groups))) {
+        bins.emplace_back();
+        groups = 0;
+      }
+      groups += g;
       bins.back().partition = partition;
       bins.back().files.push_back(*f);
       bins.back().bytes += f->size;
@@ -298,6 +459,8 @@ Result<OptimizeResult> Optimize(delta::Table& table, const OptimizeOptions& opti
     ++progress.bins_done;
     if (options.on_progress) options.on_progress(progress);
   }
+  result.bins_copied = rewriter.copied();
+  result.bins_rewritten = rewriter.rewritten();
   result.files_removed = static_cast<int64_t>(removed_sizes.size());
   result.files_added = static_cast<int64_t>(added_sizes.size());
   result.rows = progress.rows;
@@ -310,6 +473,7 @@ Result<OptimizeResult> Optimize(delta::Table& table, const OptimizeOptions& opti
   delta::StringMap params{{"predicate", json(plan.predicate).dump()},
                           {"targetSize", std::to_string(plan.target_size)}};
   if (options.sort_by) params["sortBy"] = json(std::vector<std::string>{*options.sort_by}).dump();
+  if (result.bins_copied > 0) params["copiedRowGroups"] = "true";  // orbitlake's: bins merged without re-encoding
   json metrics = {{"numFilesAdded", result.files_added},
                   {"numFilesRemoved", result.files_removed},
                   {"filesAdded", FileSizeStats(added_sizes)},

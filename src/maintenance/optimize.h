@@ -55,6 +55,25 @@ struct OptimizeProgress {
   int64_t rows = 0;
 };
 
+// How a bin of small files becomes one file.
+enum class OptimizeMethod {
+  // Decode the files and encode their rows again (the Parquet options' row groups,
+  // encodings and codec): the most compact files, at the CPU cost of writing every row
+  // again. What `orbitlake optimize` and delta-rs do.
+  kRewrite,
+  // Copy the files' row groups byte for byte into one file (columnar::ParquetStitcher)
+  // and merge their statistics: no value is decoded or encoded, so it costs little more
+  // than the I/O, but the row groups stay as small as the inputs'. A bin holds at most
+  // `max_row_groups` row groups (files record theirs in the add's tag
+  // "orbitlake.rowGroups"; a file without it counts as one), and files that already
+  // hold that many are left alone: only kRewrite compacts them further. A bin whose
+  // files have different schemas or lack statistics is rewritten instead.
+  kCopyRowGroups,
+};
+
+// The add tag holding a copied file's row group count (kCopyRowGroups).
+inline constexpr const char* kRowGroupsTag = "orbitlake.rowGroups";
+
 struct OptimizeOptions {
   // Size the rewritten files aim at, in bytes; files at least this large are left
   // alone. Default (nullopt): the table's delta.targetFileSize, else 100 MiB (delta-rs'
@@ -74,6 +93,12 @@ struct OptimizeOptions {
   // background optimizer's choice; it runs every few commits). Default off: every small
   // file is packed, as delta-rs and `orbitlake optimize` do.
   bool tiered = false;
+  // Default kRewrite. --sort-by always rewrites.
+  OptimizeMethod method = OptimizeMethod::kRewrite;
+  // With kCopyRowGroups: the most row groups one copied file holds. Readers pay a little
+  // per row group (footer size, one read per column chunk); 64 groups of the ingester's
+  // small files still cut the file count 64-fold. Default 64.
+  int64_t max_row_groups = 64;
   // Sort the rows of every rewritten file by this (non-partition) column, so readers
   // skip row groups and files by min/max statistics on it. Default nullopt: rows keep
   // the order of the files they came from.
@@ -123,6 +148,8 @@ Result<OptimizePlan> PlanOptimize(const delta::Snapshot& snapshot, const Optimiz
 
 struct OptimizeResult {
   OptimizePlan plan;
+  int64_t bins_copied = 0;     // bins merged by copying row groups (kCopyRowGroups)
+  int64_t bins_rewritten = 0;  // bins decoded and encoded again
   // The OPTIMIZE commit; nullopt when the plan had nothing to rewrite (no commit).
   std::optional<int64_t> version;
   int attempts = 0;  // commit attempts (> 1: other writers committed meanwhile)

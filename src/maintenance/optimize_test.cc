@@ -4,7 +4,10 @@
 #include <arrow/api.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "delta/changes.h"
 #include "delta/reader.h"
@@ -255,6 +258,96 @@ TEST(OptimizeTest, InterruptedBeforeTheCommitLeavesNothingBehind) {
   EXPECT_EQ(r.status().code(), StatusCode::kCancelled) << r.status().ToString();
   EXPECT_EQ(st->file_count(), objects);
   EXPECT_EQ(Must(delta::LoadSnapshot(*st)).version(), version);
+}
+
+// The stats of the only live file of each partition, by partition date.
+std::map<std::string, nlohmann::json> StatsByPartition(storage::Storage& st) {
+  std::map<std::string, nlohmann::json> out;
+  const auto snap = Must(delta::LoadSnapshot(st));
+  for (const auto& [path, add] : snap.files()) {
+    out[add.partition_values.begin()->second.value_or("")] = nlohmann::json::parse(add.stats.value_or("{}"));
+  }
+  return out;
+}
+
+TEST(OptimizeTest, CopyingRowGroupsKeepsTheRowsAndMergesTheStatisticsARewriteComputes) {
+  auto copied = std::make_shared<storage::MemoryStorage>();
+  auto rewritten = std::make_shared<storage::MemoryStorage>();
+  auto a = Create(copied);
+  auto b = Create(rewritten);
+  for (int i = 0; i < 12; ++i) {
+    Append(*a, i * 100, 100);
+    Append(*b, i * 100, 100);
+  }
+  const auto before = RowSet(*copied);
+  OptimizeOptions o;
+  o.method = OptimizeMethod::kCopyRowGroups;
+  auto r = Must(Optimize(*a, o));
+  ASSERT_TRUE(r.version.has_value());
+  EXPECT_EQ(r.bins_copied, 2);
+  EXPECT_EQ(r.bins_rewritten, 0);
+  EXPECT_EQ(r.files_removed, 24);
+  EXPECT_EQ(r.live_files_after, 2);
+  EXPECT_EQ(RowSet(*copied), before);
+  ASSERT_TRUE(Must(Optimize(*b, {})).version.has_value());
+
+  const auto snap = Must(delta::LoadSnapshot(*copied));
+  for (const auto& [path, add] : snap.files()) {
+    ASSERT_TRUE(add.tags.has_value());
+    EXPECT_EQ(add.tags->at(kRowGroupsTag), "12") << "one row group per input file";
+    EXPECT_FALSE(add.data_change);
+  }
+  // Merged from the inputs' statistics, they equal what decoding every row gives.
+  EXPECT_EQ(StatsByPartition(*copied), StatsByPartition(*rewritten));
+}
+
+TEST(OptimizeTest, CopiedFilesHoldAtMostMaxRowGroupsAndARewriteCompactsThemFurther) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st);
+  for (int i = 0; i < 20; ++i) Append(*t, i * 100, 100);
+  const auto before = RowSet(*st);
+  OptimizeOptions o;
+  o.method = OptimizeMethod::kCopyRowGroups;
+  o.max_row_groups = 8;
+  auto r = Must(Optimize(*t, o));
+  EXPECT_EQ(r.files_added, 6) << "per partition: 8 + 8 + 4 row groups";
+  EXPECT_EQ(r.live_files_after, 6);
+  // Full files are left alone; the 4-group one is alone in its bin: nothing to do.
+  ASSERT_TRUE(t->Refresh().ok());
+  auto again = Must(Optimize(*t, o));
+  EXPECT_FALSE(again.version.has_value());
+  // A rewrite compacts copied files like any small file.
+  ASSERT_TRUE(t->Refresh().ok());
+  auto full = Must(Optimize(*t, {}));
+  EXPECT_EQ(full.live_files_after, 2);
+  EXPECT_EQ(full.bins_rewritten, 2);
+  EXPECT_EQ(RowSet(*st), before);
+  const auto snap = Must(delta::LoadSnapshot(*st));
+  for (const auto& [path, add] : snap.files()) EXPECT_FALSE(add.tags.has_value());
+}
+
+TEST(OptimizeTest, CopyingRewritesABinWhoseFilesLackStatistics) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto t = Create(st);
+  for (int i = 0; i < 3; ++i) {
+    auto w = t->NewWriter();
+    ASSERT_TRUE(w->Write(*SatelliteBatch(i * 10, 10, kDefaultStartUs, 1000)).ok());
+    auto adds = Must(w->Finish());
+    if (i == 1) {
+      for (auto& add : adds) add.stats.reset();  // as some writers leave them out
+    }
+    ASSERT_TRUE(std::holds_alternative<delta::Committed>(Must(t->Append({.adds = adds}))));
+  }
+  const auto before = RowSet(*st);
+  OptimizeOptions o;
+  o.method = OptimizeMethod::kCopyRowGroups;
+  auto r = Must(Optimize(*t, o));
+  EXPECT_EQ(r.bins_copied, 0);
+  EXPECT_EQ(r.bins_rewritten, 1);
+  EXPECT_EQ(r.live_files_after, 1);
+  EXPECT_EQ(RowSet(*st), before);
+  auto snap = Must(delta::LoadSnapshot(*st));
+  EXPECT_TRUE(snap.files().begin()->second.stats.has_value()) << "the rewrite computed them";
 }
 
 }  // namespace

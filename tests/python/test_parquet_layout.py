@@ -7,6 +7,7 @@ DELTA_BINARY_PACKED, strings a dictionary, and doubles no BYTE_STREAM_SPLIT (Spa
 3.5's vectorized reader refuses it). `optimize --compression` rewrites a table's files
 into another codec that both engines read.
 """
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable
@@ -116,3 +117,44 @@ def test_optimize_rewrites_small_files_into_the_chosen_codec(orbitlake_bin, tmp_
     assert DeltaTable(path).to_pyarrow_table().sort_by("seq").equals(before)
     bad = run([orbitlake_bin, "optimize", path, "--compression", "gzip"], check=False)
     assert bad.returncode != 0 and "gzip" in bad.stderr and "zstd" in bad.stderr, bad.stderr
+
+
+def test_optimize_copying_row_groups_is_read_by_delta_rs_and_spark(spark, orbitlake_bin, tmp_path):
+    """`optimize --copy-row-groups` merges files without re-encoding: each engine reads the
+    merged files as the small ones, row groups and statistics intact; a plain optimize
+    afterwards compacts the copied files into one row group."""
+    path = str(tmp_path / "t")
+    tool("create", "--table", path)
+    for i in range(12):
+        tool("append", "--table", path, "--first", i * 300, "--rows", 300, "--days", 0, "--app-id", "a")
+    before = DeltaTable(path).to_pyarrow_table().sort_by("seq")
+    assert len(DeltaTable(path).file_uris()) == 12
+    out = run([orbitlake_bin, "optimize", path, "--copy-row-groups", "--max-row-groups", "8"]).stdout
+    assert "copied" in out, out
+    dt = DeltaTable(path)
+    uris = dt.file_uris()
+    assert len(uris) == 2, uris  # 8 + 4 row groups
+    groups = sorted(pq.ParquetFile(u.removeprefix("file://")).metadata.num_row_groups for u in uris)
+    assert groups == [4, 8]
+    for u in uris:
+        md = pq.ParquetFile(u.removeprefix("file://")).metadata
+        for rg in range(md.num_row_groups):
+            assert md.row_group(rg).column(0).statistics is not None
+    assert dt.to_pyarrow_table().sort_by("seq").equals(before)
+    op = dt.history(1)[0]
+    assert op["operation"] == "OPTIMIZE" and op["operationParameters"].get("copiedRowGroups") == "true", op
+    adds = pa.table(dt.get_add_actions(flatten=True))
+    assert sum(adds.column("num_records").to_pylist()) == before.num_rows
+    assert min(adds.column("min.seq").to_pylist()) == 0 and max(adds.column("max.seq").to_pylist()) == 3599
+
+    cols = ["seq", "sat_id", "date", "alt_km"]
+    spark_rows = sorted(tuple(r) for r in spark.read.format("delta").load(path).select(*cols).collect())
+    assert spark_rows == sorted(tuple(r[c] for c in cols) for r in before.to_pylist())
+    # Spark's data skipping uses the merged statistics: a range on seq finds exactly its rows.
+    assert spark.read.format("delta").load(path).where("seq >= 1000 AND seq < 1100").count() == 100
+
+    run([orbitlake_bin, "optimize", path])
+    dt = DeltaTable(path)
+    assert len(dt.file_uris()) == 1
+    assert all(pq.ParquetFile(u.removeprefix("file://")).metadata.num_row_groups == 1 for u in dt.file_uris())
+    assert dt.to_pyarrow_table().sort_by("seq").equals(before)
