@@ -347,9 +347,10 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
       sub->add_option("--quarantine-table", f->quarantine, "Table for bad messages (default: <table>-quarantine)")
           ->check(TableLocation()));
   AddStorageOptions(sub, &f->storage_options);  // every table: --table, quarantine, --pipeline ones
-  sub->add_option("-i,--interval", f->interval, "Micro-batch interval: a batch commits at most this long after its "
-                                               "first row, even if no more messages arrive (e.g. 1s, 500ms); for file "
-                                               "sources, how often the folders are listed")
+  sub->add_option("-i,--interval", f->interval, "Micro-batch interval: a batch commits this long after its oldest "
+                                               "row's event time (a row already that old counts from its arrival), even if "
+                                               "no more messages arrive (e.g. 1s, 500ms); for file sources, how often the "
+                                               "folders are listed")
       ->capture_default_str()
       ->check(DurationIn(kIngestMinDuration, kIngestMaxDuration));
   sub->add_option("--startup-timeout", f->startup_timeout,

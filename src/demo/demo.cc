@@ -30,6 +30,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+// How long producing waits for the ingester to be assigned its partitions.
+constexpr std::chrono::seconds kJoinTimeout{30};
+
 double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 }  // namespace
@@ -103,7 +106,24 @@ Result<DemoReport> RunDemo(const DemoOptions& o, const std::function<void(const 
     if (on_progress) on_progress(progress);
   };
 
-  // 4. Produce with the seed's random pauses.
+  // 4. Produce with the seed's random pauses, once the ingester has its partitions:
+  // events stamped while it is still joining its group (on a fresh broker the group
+  // coordinator is still being created) would wait for that too, and the latency the
+  // demo reports would be the broker's start-up, not the pipeline's.
+  const auto join_deadline = Clock::now() + kJoinTimeout;
+  while (!StopRequested() && !ingest_done && Clock::now() < join_deadline) {
+    {
+      std::lock_guard lock(mu);
+      if (live.assigned_partitions > 0) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard lock(mu);
+    if (live.assigned_partitions == 0 && !StopRequested() && !ingest_done) {
+      log(fmt::format("the ingester has no partitions after {} s; producing anyway", kJoinTimeout.count()));
+    }
+  }
   producer::ProduceOptions po;
   po.client = client;
   po.samples_dir = samples;

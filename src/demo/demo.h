@@ -2,8 +2,9 @@
 //
 // Steps: make sure a Kafka broker answers (starting the local one with scripts/kafka
 // when none does and none was named, and stopping it again at the end); create the
-// topic; generate the sample files; start the ingester on a thread; produce the samples
-// with the seed's random pauses on this thread; once produced, wait until the table's
+// topic; generate the sample files; start the ingester on a thread; once it has been
+// assigned its partitions (at most 30 s), produce the samples with the seed's random
+// pauses on this thread; once produced, wait until the table's
 // txn offsets reach the topic's end offsets (every event committed); stop the ingester;
 // read the table's summary and last rows; render the figures with the Python script.
 //

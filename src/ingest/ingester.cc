@@ -784,13 +784,21 @@ Result<IngestSummary> Ingester::Run() {
       loop_status = st;
       break;
     }
-    const int64_t ingest_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(SystemClock().WallNow()).count();
+    // One clock read per round: the rows' ingest_time and their arrival for the policy.
+    const BatchPolicy::Arrival arrived = policy_.ArrivedNow();
+    const int64_t ingest_us = std::chrono::duration_cast<std::chrono::microseconds>(arrived.wall).count();
     for (const kafka::Message& m : msgs) {
       const int64_t before = batch_messages_;
       Process(m, ingest_us);
       if (hook_stop_) break;
-      policy_.OnRows(batch_messages_ - before, committer_->encoded_bytes());
+      if (batch_messages_ != before) {
+        // The batch's deadline counts from the event's time (batch_policy.h); a message
+        // without one of its own (quarantined) has its Kafka timestamp.
+        int64_t event_ns = decoded_.event_time_ns;
+        if (event_ns <= 0 && m.timestamp_ms() > 0) event_ns = m.timestamp_ms() * 1'000'000;
+        policy_.OnRows(batch_messages_ - before, committer_->encoded_bytes(), arrived,
+                       std::chrono::nanoseconds(event_ns));
+      }
       // The row limit is exact: a batch may close in the middle of a poll's messages.
       if (policy_.rows() >= o_.batch.max_rows) (void)Seal(CloseReason::kRows);
     }
