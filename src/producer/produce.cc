@@ -19,6 +19,13 @@ using Nanos = std::chrono::nanoseconds;
 
 // Events a reader sends between two polls for delivery reports.
 constexpr uint64_t kPollEvery = 64;
+// Without pauses, satellites take turns of this many events rather than one each: a run
+// of one satellite's events is one partition's messages laid out side by side in memory
+// (librdkafka allocates them in order), which its broker thread then walks (batching,
+// copying, acknowledging) with far fewer cache misses, and the encoder only patches the
+// previous event. Turns of one event cost ~0.7 s of CPU per 3 M events more. Per key
+// the order is the file's either way.
+constexpr int kTurn = 256;
 
 // State shared by the reader threads of one run.
 struct Shared {
@@ -74,6 +81,7 @@ void ReadAndProduce(Shared& sh, std::vector<samples::SampleFile> files, uint64_t
   std::function<bool()> stop = [&sh] { return sh.ShouldStop(); };
   samples::SampleRow row;
   uint64_t produced = 0;
+  int turn = 0;  // events of the current satellite in this turn (no pauses)
   while (!schedule.empty()) {
     if (sh.ShouldStop()) return;
     auto [i, due] = schedule.Next();
@@ -95,6 +103,7 @@ void ReadAndProduce(Shared& sh, std::vector<samples::SampleFile> files, uint64_t
       const bool again = (o.repeat == 0 || static_cast<int64_t>(sat.pass) < o.repeat) && sat.rows_per_pass > 0;
       if (!again) {
         schedule.Finished();
+        turn = 0;
         continue;
       }
       if (Status st = sat.reader->Rewind(); !st.ok()) return sh.Fail(st);
@@ -117,7 +126,10 @@ void ReadAndProduce(Shared& sh, std::vector<samples::SampleFile> files, uint64_t
     // Delivery reports are served in bulk: polling after every event took the handle's
     // queue lock once per event; the queue holds far more than kPollEvery reports.
     if (++produced % kPollEvery == 0) sh.producer.Poll();
-    schedule.Sent();
+    if (o.sleep.has_value() || ++turn == kTurn) {
+      schedule.Sent();
+      turn = 0;
+    }
   }
 }
 
