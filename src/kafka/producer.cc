@@ -45,16 +45,20 @@ void Producer::DeliveryCallback(rd_kafka_s* /*rk*/, const void* raw, void* opaqu
 Result<std::unique_ptr<Producer>> Producer::Create(ProducerOptions options) {
   std::unique_ptr<Producer> p(new Producer(std::move(options)));
   const auto& o = p->options_;
-  ORBIT_ASSIGN_OR_RETURN(internal::ConfPtr conf,
-                         BuildConf(o.client, {
-                                                 {"enable.idempotence", o.idempotent ? "true" : "false"},
-                                                 {"acks", "all"},
-                                                 {"linger.ms", std::to_string(o.linger.count())},
-                                                 {"compression.type", o.compression},
-                                                 {"message.timeout.ms", std::to_string(o.delivery_timeout.count())},
-                                                 {"queue.buffering.max.messages", "1000000"},
-                                                 {"batch.size", "1000000"},
-                                             }));
+  std::vector<std::pair<std::string, std::string>> defaults = {
+      {"enable.idempotence", o.idempotent ? "true" : "false"},
+      {"acks", "all"},
+      {"linger.ms", std::to_string(o.linger.count())},
+      {"compression.type", o.compression},
+      {"message.timeout.ms", std::to_string(o.delivery_timeout.count())},
+      {"queue.buffering.max.messages", "1000000"},
+      {"batch.size", "1000000"},
+  };
+
+  if (internal::HasClientMetrics()) {
+    defaults.emplace_back("enable.metrics.push", o.push_client_metrics ? "true" : "false");
+  }
+  ORBIT_ASSIGN_OR_RETURN(internal::ConfPtr conf, BuildConf(o.client, defaults));
   rd_kafka_conf_set_opaque(conf.get(), p.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* op) {
     DeliveryCallback(rk, m, op);

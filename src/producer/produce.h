@@ -2,7 +2,8 @@
 // each row into a telemetry event and publishes it to Kafka.
 //
 // Each event is keyed by its satellite's name, so one satellite's events stay in one
-// partition in file order; its sequence number is the row index (continuing across
+// partition in file order (a reader's satellites take turns: one event each with
+// pauses, runs of 256 without); its sequence number is the row index (continuing across
 // replays: pass * rows + row) and its timestamp, taken from the clock when the event is
 // pumped, is strictly increasing per satellite and also set as the Kafka message
 // timestamp (milliseconds).
