@@ -64,7 +64,8 @@ class EventEncoder {
   // An event of the same satellite as the previous one is written by overwriting the
   // previous event's scalars in place (the layout depends only on the name, as every
   // field is always written): byte for byte what a fresh build gives, at a fraction of
-  // the cost (~15 vs ~130 ns; a producer sends runs of one satellite's events).
+  // the cost (23 vs 113 ns, BM_EncodeEvent vs BM_EncodeEventBuild; a producer sends runs of
+  // one satellite's events).
   std::span<const uint8_t> Encode(const Event& event);
 
  private:
