@@ -56,6 +56,9 @@ KAFKA = str(ROOT / "scripts" / "kafka")
 # The producer settings orbitlake uses by default (src/kafka/producer.h), given to kcat.
 KCAT_PRODUCER = ["-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5", "-X",
                  "compression.type=lz4", "-X", "queue.buffering.max.messages=1000000", "-X", "batch.size=1000000"]
+# orbitlake turns client metrics off (src/kafka/producer.h: a handle's destroy waits up to
+# ~1 s for its last push); kcat gets the same where the library has them (>= 2.5).
+KCAT_NO_METRICS = ["-X", "enable.metrics.push=false"]
 # The consumer settings orbitlake uses (src/kafka/consumer.h), given to kcat -G so that
 # "raw in a group" is the same group consumer without orbitlake's work.
 KCAT_GROUP_CONSUMER = ["-X", "fetch.wait.max.ms=100", "-X", "queued.max.messages.kbytes=4096", "-X",
@@ -283,6 +286,9 @@ def main():
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="orbitlake-bench-"))
     kenv = same_librdkafka_env(bin_, work)
+    rdk = re.search(r"librdkafka (\d+)\.(\d+)", subprocess.run(["kcat", "-V"], capture_output=True, text=True,
+                                                                 env=kenv).stdout)
+    kcat_metrics = KCAT_NO_METRICS if rdk and (int(rdk.group(1)), int(rdk.group(2))) >= (2, 5) else []
     report = [f"# orbitlake benchmark suite — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
               f"Machine: {machine()}", f"Versions: {versions(bin_, kenv)}",
               f"Command: `bench/run {' '.join(sys.argv[1:])}`".replace("  ", " "), ""]
@@ -344,7 +350,7 @@ def main():
                     broker.create_topic(topic)
                     with open(dump, "rb") as f:
                         r = timed(["kcat", "-P", "-b", broker.bootstrap, "-t", topic, "-K", delim(kd), "-D", delim(md),
-                                   *KCAT_PRODUCER], stdin=f, what="kcat -P", env=kenv)
+                                   *KCAT_PRODUCER, *kcat_metrics], stdin=f, what="kcat -P", env=kenv)
                     if broker.end_offsets(topic) != events:
                         sys.exit(f"bench: kcat -P round {i} did not land every event")
                 if i > 0:

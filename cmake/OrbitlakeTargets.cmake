@@ -117,7 +117,7 @@ function(orbitlake_flatbuffers target schema)
   set(_out_dir ${CMAKE_BINARY_DIR}/src/${_rel})
   set(_out ${_out_dir}/${_name}_generated.h)
   add_custom_command(OUTPUT ${_out}
-    COMMAND ${FLATC} --cpp --scoped-enums -o ${_out_dir} ${_abs}
+    COMMAND ${FLATC} --cpp --scoped-enums --gen-mutable -o ${_out_dir} ${_abs}
     DEPENDS ${_abs} COMMENT "flatc ${schema}" VERBATIM)
   target_sources(${target} PRIVATE ${_out})
 endfunction()

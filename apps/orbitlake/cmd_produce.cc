@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kProduceHelp =
     "Publish the satellite sample files to Kafka, one FlatBuffers telemetry event per row\n"
     "(schema: src/telemetry/telemetry.fbs). Every .csv in the samples folder is one\n"
-    "satellite, read on its own timeline by several threads.\n"
+    "satellite, read on its own timeline (one reader thread by default; --threads).\n"
     "\n"
     "Each event carries the satellite's name (also the Kafka key, so a satellite's events\n"
     "stay ordered in one partition), its sequence number (row index, continuing across\n"
@@ -161,7 +161,7 @@ void AddProduceCommand(CLI::App& root, RunFn& run) {
       ->check(DurationIn(std::chrono::milliseconds(1), std::chrono::hours(24)));
   sub->add_flag("--skip-bad-rows", o.skip_bad_rows,
                 "Skip bad CSV rows (counted and listed) instead of stopping at the first one");
-  sub->add_option("--threads", o.threads, "Reader threads (0 = one per core, at most one per file)")
+  sub->add_option("--threads", o.threads, "Reader threads, at most one per file (0 = one per core). One is the fastest on few cores: the threads share one Kafka producer")
       ->capture_default_str()
       ->check(IntegerIn(0, 1024));
   sub->add_flag("--json", flags->json, "Print the summary as one JSON object on stdout");

@@ -31,6 +31,10 @@ using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, Partit
 Result<ConfPtr> BuildConf(const ClientOptions& options,
                           const std::vector<std::pair<std::string, std::string>>& defaults);
 
+// enable.metrics.push (KIP-714 client metrics) exists from librdkafka 2.5 on; older
+// releases refuse the property, so it is only set when the loaded library knows it.
+inline bool HasClientMetrics() { return rd_kafka_version() >= 0x020500ff; }
+
 // Maps a librdkafka error to a Status; the retryable ones become Unavailable/Timeout.
 Status ErrorStatus(rd_kafka_resp_err_t err, std::string_view context);
 

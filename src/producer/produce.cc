@@ -17,11 +17,22 @@ namespace {
 
 using Nanos = std::chrono::nanoseconds;
 
+// Events a reader sends between two polls for delivery reports.
+constexpr uint64_t kPollEvery = 64;
+// Without pauses, satellites take turns of this many events rather than one each: a run
+// of one satellite's events is one partition's messages laid out side by side in memory
+// (librdkafka allocates them in order), which its broker thread then walks (batching,
+// copying, acknowledging) with far fewer cache misses, and the encoder only patches the
+// previous event. Turns of one event cost ~0.7 s of CPU per 3 M events more. Per key
+// the order is the file's either way.
+constexpr int kTurn = 256;
+
 // State shared by the reader threads of one run.
 struct Shared {
   const ProduceOptions& options;
   Clock& clock;
   kafka::Producer& producer;
+  const kafka::ProducerTopic& topic;
   RateLimiter* limiter;  // null without a rate cap
   std::atomic<uint64_t> sent{0};
   std::atomic<uint64_t> bytes{0};
@@ -69,6 +80,8 @@ void ReadAndProduce(Shared& sh, std::vector<samples::SampleFile> files, uint64_t
   telemetry::EventEncoder encoder;
   std::function<bool()> stop = [&sh] { return sh.ShouldStop(); };
   samples::SampleRow row;
+  uint64_t produced = 0;
+  int turn = 0;  // events of the current satellite in this turn (no pauses)
   while (!schedule.empty()) {
     if (sh.ShouldStop()) return;
     auto [i, due] = schedule.Next();
@@ -90,6 +103,7 @@ void ReadAndProduce(Shared& sh, std::vector<samples::SampleFile> files, uint64_t
       const bool again = (o.repeat == 0 || static_cast<int64_t>(sat.pass) < o.repeat) && sat.rows_per_pass > 0;
       if (!again) {
         schedule.Finished();
+        turn = 0;
         continue;
       }
       if (Status st = sat.reader->Rewind(); !st.ok()) return sh.Fail(st);
@@ -105,12 +119,17 @@ void ReadAndProduce(Shared& sh, std::vector<samples::SampleFile> files, uint64_t
     sat.last_timestamp_ns = ev.timestamp_ns;
     ev.values = row.values;
     std::span<const uint8_t> bytes = encoder.Encode(ev);
-    Status st = sh.producer.Produce(o.topic, sat.file.satellite, bytes, ev.timestamp_ns / 1'000'000);
+    Status st = sh.producer.Produce(sh.topic, sat.file.satellite, bytes, ev.timestamp_ns / 1'000'000);
     if (!st.ok()) return sh.Fail(st.WithContext("event " + sat.file.satellite + "#" + std::to_string(ev.sequence)));
     sh.sent.fetch_add(1, std::memory_order_relaxed);
     sh.bytes.fetch_add(bytes.size(), std::memory_order_relaxed);
-    sh.producer.Poll();
-    schedule.Sent();
+    // Delivery reports are served in bulk: polling after every event took the handle's
+    // queue lock once per event; the queue holds far more than kPollEvery reports.
+    if (++produced % kPollEvery == 0) sh.producer.Poll();
+    if (o.sleep.has_value() || ++turn == kTurn) {
+      schedule.Sent();
+      turn = 0;
+    }
   }
 }
 
@@ -144,9 +163,10 @@ Result<ProduceReport> RunProduce(const ProduceOptions& o, Clock& clock,
   po.delivery_timeout = o.delivery_timeout;
   ORBIT_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Producer> producer, kafka::Producer::Create(po));
 
+  ORBIT_ASSIGN_OR_RETURN(kafka::ProducerTopic topic, producer->OpenTopic(o.topic));
   std::optional<RateLimiter> limiter;
   if (o.rate > 0) limiter.emplace(o.rate, clock);
-  Shared sh{o, clock, *producer, limiter ? &*limiter : nullptr};
+  Shared sh{o, clock, *producer, topic, limiter ? &*limiter : nullptr};
 
   int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::min<int>(threads, static_cast<int>(files.size()));
@@ -176,7 +196,7 @@ Result<ProduceReport> RunProduce(const ProduceOptions& o, Clock& clock,
   }
   constexpr auto kTick = std::chrono::milliseconds(100);
   for (auto& r : readers) {
-    // Readers serve delivery reports after each event; this covers quiet (paced) spells.
+    // Readers serve delivery reports every kPollEvery events; this covers quiet (paced) spells.
     while (r.wait_for(kTick) != std::future_status::ready) {
       producer->Poll();
       if (on_progress) on_progress(snapshot(false));

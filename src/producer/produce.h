@@ -2,7 +2,8 @@
 // each row into a telemetry event and publishes it to Kafka.
 //
 // Each event is keyed by its satellite's name, so one satellite's events stay in one
-// partition in file order; its sequence number is the row index (continuing across
+// partition in file order (a reader's satellites take turns: one event each with
+// pauses, runs of 256 without); its sequence number is the row index (continuing across
 // replays: pass * rows + row) and its timestamp, taken from the clock when the event is
 // pumped, is strictly increasing per satellite and also set as the Kafka message
 // timestamp (milliseconds).
@@ -16,7 +17,7 @@
 // ProduceReport::error as "file:line:column: message"; with skip_bad_rows they are
 // skipped, counted and the first few listed in the report.
 //
-// Thread safety: RunProduce() is reentrant; it runs its own reader threads.
+// Thread safety: RunProduce() is reentrant; it runs its own reader thread(s).
 #pragma once
 
 #include <chrono>
@@ -55,8 +56,13 @@ struct ProduceOptions {
   bool skip_bad_rows = false;
   // How many skipped rows are listed in the report (all are counted). Default 10.
   size_t max_listed_bad_rows = 10;
-  // Reader threads. 0 (default): one per core, at most one per file.
-  int threads = 0;
+  // Reader threads, each reading, encoding and publishing its share of the files (at
+  // most one per file). 0: one per core. Default 1: all readers share one librdkafka
+  // handle, and on the 2-core reference machine two readers cost ~30 % more CPU than
+  // one (contention on the handle's locks, messages freed across malloc arenas) for no
+  // more events per second (bench/RESULTS.md, 2026-12-03). More pay only where parsing
+  // is the bottleneck: many cores, or a slow clock.
+  int threads = 1;
   // Seed of the random pauses. Default 1.
   uint64_t seed = 1;
   // Reaching the brokers (topic check/creation) must succeed within this. Default 10 s.

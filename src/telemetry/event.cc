@@ -15,12 +15,30 @@ EventEncoder::EventEncoder(size_t initial_capacity) : fbb_(initial_capacity) {
 }
 
 std::span<const uint8_t> EventEncoder::Encode(const Event& event) {
+  if (!last_satellite_.empty() && event.satellite == last_satellite_) {
+    fb::Event* e = fb::GetMutableEvent(fbb_.GetBufferPointer());
+    const Measurements& v = event.values;
+    // Every field is present (ForceDefaults), so each mutate succeeds; should one not,
+    // the event is built afresh rather than sent half-updated.
+    if (e->mutate_sequence(event.sequence) && e->mutate_timestamp_ns(event.timestamp_ns) &&
+        e->mutate_temp_c(v.temp_c) && e->mutate_battery_charge_pct(v.battery_charge_pct) &&
+        e->mutate_altitude(v.altitude) && e->mutate_sensor1(v.sensor1) && e->mutate_sensor2(v.sensor2) &&
+        e->mutate_sensor3(v.sensor3)) {
+      return {fbb_.GetBufferPointer(), fbb_.GetSize()};
+    }
+  }
+  return Build(event);
+}
+
+std::span<const uint8_t> EventEncoder::Build(const Event& event) {
+  last_satellite_.clear();
   fbb_.Clear();
   auto name = fbb_.CreateString(event.satellite.data(), event.satellite.size());
   const Measurements& v = event.values;
   auto root = fb::CreateEvent(fbb_, name, event.sequence, event.timestamp_ns, v.temp_c, v.battery_charge_pct,
                               v.altitude, v.sensor1, v.sensor2, v.sensor3);
   fb::FinishEventBuffer(fbb_, root);
+  last_satellite_.assign(event.satellite);
   return {fbb_.GetBufferPointer(), fbb_.GetSize()};
 }
 

@@ -92,6 +92,36 @@ TEST(EventCodecTest, EncoderIsReusable) {
   }
 }
 
+// Events of the same satellite are patched in place: the bytes must be exactly those of
+// a fresh build, including after a switch to another satellite and back, and for a
+// name that is a prefix of the previous one.
+TEST(EventCodecTest, PatchedEventsEqualFreshBuilds) {
+  EventEncoder reused;
+  std::mt19937_64 rng(3);
+  const char* names[] = {"sat7", "sat7", "sat70", "sat7", "", "sat7", "sat7"};
+  uint64_t seq = 0;
+  for (const char* name : names) {
+    for (int i = 0; i < 3; ++i) {
+      Event e;
+      e.satellite = name;
+      e.sequence = seq++ * 7919;
+      e.timestamp_ns = static_cast<int64_t>(rng() >> 1);
+      e.values = {static_cast<double>(rng() % 1000) / 7, -1.5, 0.0, 1e300, -0.0, static_cast<double>(i)};
+      std::span<const uint8_t> got = reused.Encode(e);
+      std::vector<uint8_t> got_copy(got.begin(), got.end());
+      EventEncoder fresh;
+      std::span<const uint8_t> want = fresh.Encode(e);
+      ASSERT_EQ(got_copy, std::vector<uint8_t>(want.begin(), want.end())) << name << " #" << i;
+      auto view = DecodeEvent(got_copy);
+      ASSERT_TRUE(view.ok()) << view.status().ToString();
+      EXPECT_EQ(view->satellite(), name);
+      EXPECT_EQ(view->sequence(), e.sequence);
+      EXPECT_EQ(view->timestamp_ns(), e.timestamp_ns);
+      EXPECT_EQ(view->values(), e.values);
+    }
+  }
+}
+
 TEST(EventCodecTest, RejectsTooShortBuffers) {
   std::vector<uint8_t> empty;
   EXPECT_EQ(DecodeEvent(empty).status().code(), StatusCode::kCorruption);
