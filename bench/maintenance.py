@@ -196,17 +196,23 @@ def bench_ingest(a, work, report):
         every = ["--optimize-every", str(a.optimize_every)]
         variants = {"ingest": [],
                     f"ingest --optimize-every {a.optimize_every}": every,
+                    f"ingest --optimize-every {a.optimize_every} --optimize-cpu-share 0": every + [
+                        "--optimize-cpu-share", "0"],
                     f"ingest --optimize-every {a.optimize_every} --optimize-method rewrite":
                         every + ["--optimize-method", "rewrite"]}
         sides = {side: [] for side in variants}
         cpu = {side: [] for side in sides}
         files_after = {side: [] for side in sides}
         optimize_commits = {side: [] for side in sides}
+        # Removed after the last round, not between runs: ext4 makes creating files slower
+        # for a while after many deletions (inode allocation skips recently deleted
+        # inodes), which would charge one side for the previous side's cleanup.
+        done = []
         for rnd in range(a.rounds + 1):
             order = list(sides) if rnd % 2 == 0 else list(reversed(sides))
             for side in order:
                 extra = variants[side]
-                table = work / f"ingest-{rnd}-{len(sides[side])}-{len(extra)}"
+                table = work / f"ingest-{rnd}-side{list(sides).index(side)}"
                 took, out = timed([a.bin, "ingest", "-b", brokers, "-t", topic, "-g", f"{table.name}-{time.time()}",
                                    "--table", str(table), "--until-caught-up", "--max-rows", str(a.max_rows),
                                    "--metrics-addr", "", "-q", *extra])
@@ -219,7 +225,9 @@ def bench_ingest(a, work, report):
                     hist = DeltaTable(str(table)).history()
                     optimize_commits[side].append(sum(h["operation"] == "OPTIMIZE" for h in hist))
                 log(f"round {rnd} {side}: {took:.2f} s")
-                shutil.rmtree(table)
+                done.append(table)
+        for table in done:
+            shutil.rmtree(table)
         names = list(sides)
         plain = sides[names[0]]
         report += [

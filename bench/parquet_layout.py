@@ -7,13 +7,14 @@ table (read back from orbitlake's snappy table) with delta-rs for comparison. Ev
 table is checked to hold N rows with delta-rs before its numbers count. A --baseline
 binary (e.g. a build from before the encodings change) is run the same way.
 
-Usage: bench/parquet_layout.py --brokers HOST:PORT [--events 1000000] [--baseline BIN]
+Usage: bench/parquet_layout.py --brokers HOST:PORT [--events 1000000] [--baseline BIN] [--no-spark]
 """
 import argparse
 import json
 import os
 import pathlib
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -21,6 +22,8 @@ import pyarrow.parquet as pq
 from deltalake import DeltaTable, write_deltalake
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "python"))
+from delta_support import spark_session  # noqa: E402
 
 
 def files(path):
@@ -31,12 +34,37 @@ def size(path):
     return sum(p.stat().st_size for p in files(path))
 
 
+def spark_sides(arrow, work, events):
+    """Spark 3.5 + delta-spark writing the same rows, partitioned by date: its default
+    (snappy) and zstd. The rows come from one Parquet file of the Arrow table; the wall
+    time is the write job, which includes scanning that file (Spark reads lazily)."""
+    src = work / "spark-source.parquet"
+    pq.write_table(arrow, src)
+    spark = spark_session("orbitlake-parquet-layout", memory="4g")
+    out = []
+    try:
+        for codec in ("snappy", "zstd"):
+            spark.conf.set("spark.sql.parquet.compression.codec", codec)
+            table = work / f"spark-{codec}"
+            t0 = time.monotonic()
+            spark.read.parquet(str(src)).write.format("delta").partitionBy("date").save(str(table))
+            wall = time.monotonic() - t0
+            n = DeltaTable(str(table)).to_pyarrow_table(columns=["kafka_offset"]).num_rows
+            assert n == events, ("spark", codec, n)
+            out.append((f"Spark 3.5 + delta-spark, {codec}{' (its default)' if codec == 'snappy' else ''}",
+                        size(table), wall, table))
+    finally:
+        spark.stop()
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--brokers", required=True)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--bin", default=str(ROOT / "build/apps/orbitlake/orbitlake"))
     ap.add_argument("--baseline")
+    ap.add_argument("--no-spark", action="store_true", help="skip the Spark + delta-spark side")
     a = ap.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="parquet-layout-"))
     sats = 8
@@ -68,6 +96,8 @@ def main():
     t0 = time.monotonic()
     write_deltalake(str(out), arrow, partition_by=["date"])
     rows.append(("delta-rs write_deltalake (same Arrow table)", size(out), time.monotonic() - t0, out))
+    if not a.no_spark:
+        rows += spark_sides(arrow, work, a.events)
     # What BYTE_STREAM_SPLIT on the doubles would save (not orbitlake's default: Spark 3.5
     # cannot read it): the same table by pyarrow with and without it, zstd.
     doubles = [f.name for f in arrow.schema if str(f.type) == "double"]

@@ -137,8 +137,12 @@ void PrintSummary(const IngestFlags& f, const ingest::IngestSummary& r) {
   }
   if (f.options.optimize_every > 0) {
     fmt::print("         background optimize: {} OPTIMIZE commits compacted {} small files ({} output files by "
-               "copying row groups)\n",
-               s.optimize_commits, s.optimized_files, s.optimize_copied);
+               "copying row groups){}\n",
+               s.optimize_commits, s.optimized_files, s.optimize_copied,
+               s.optimize_budget_wait.count() > 0
+                   ? fmt::format("; held back {:.1f} s by --optimize-cpu-share during the backlog",
+                                 std::chrono::duration<double>(s.optimize_budget_wait).count())
+                   : "");
   }
   if (s.missed > 0 || s.resets > 0) {
     fmt::print("         {} offsets deleted by Kafka before they were ingested, {} partitions reset\n", s.missed,
@@ -392,6 +396,12 @@ void AddIngestCommand(CLI::App& root, RunFn& run) {
                   "before the interval (a backlog: the CPU goes to ingesting) and rewrites once caught up")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "copy", "rewrite"}));
+  sub->add_option("--optimize-cpu-share", f->options.optimize_backlog_cpu_share,
+                  "While the ingester has a backlog (a backfill: every core busy), --optimize-every's "
+                  "compactions use at most this share of the ingester's CPU time, so they slow ingestion by "
+                  "about as much; they catch up once it is caught up. 0 = no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("--until-caught-up", f->options.until_caught_up,
                 "Stop once every partition reached the end offsets seen at start (one-shot backfill); for file "
                 "sources, once a listing finds no file left to ingest");

@@ -700,6 +700,7 @@ IngestStats Ingester::Stats() {
     s.optimize_commits = os.commits;
     s.optimized_files = os.files_removed;
     s.optimize_copied = os.bins_copied;
+    s.optimize_budget_wait = os.budget_wait;
   }
   return s;
 }
@@ -724,6 +725,7 @@ Result<IngestSummary> Ingester::Run() {
     bo.every_commits = o_.optimize_every;
     bo.optimize.target_size = o_.optimize_target_size;
     bo.method = o_.optimize_method;
+    bo.backlog_cpu_share = o_.optimize_backlog_cpu_share;
     bo.optimize.parquet.row_group_rows = o_.row_group_rows;
     bo.optimize.parquet.compression = o_.compression;
     bo.on_run = [](const std::string& table, const Result<maintenance::OptimizeResult>& r) {

@@ -147,6 +147,9 @@ struct IngestOptions {
   // How those compactions merge files. Default kAuto: copy row groups (no re-encoding)
   // while batches fill up before their interval (a backlog), rewrite when caught up.
   maintenance::CompactionMethod optimize_method = maintenance::CompactionMethod::kAuto;
+  // Share of the ingester's CPU those compactions may use while it has a backlog
+  // (BackgroundOptimizeOptions::backlog_cpu_share). Default 0.05; 0 = no limit.
+  double optimize_backlog_cpu_share = 0.05;
   // Pipelines whose tables change while running (ingest --registry, registry_ingest.h).
   // Asked, on the loop's thread, before a message that no table's route takes (and no
   // default table) goes to its source's quarantine; it may rewrite `reason`. Returning
@@ -195,6 +198,7 @@ struct IngestStats {
   int64_t optimize_commits = 0;  // OPTIMIZE commits of --optimize-every
   int64_t optimized_files = 0;   // small files they compacted away
   int64_t optimize_copied = 0;   // compacted files made by copying row groups (the rest: rewritten)
+  std::chrono::milliseconds optimize_budget_wait{0};  // time compactions waited for their CPU share
   int assigned_partitions = 0;
   int64_t input_files = 0;       // file sources: files ingested
   int64_t unreadable_files = 0;  // file sources: files reported unreadable and skipped

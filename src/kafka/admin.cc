@@ -21,10 +21,7 @@ using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
 
 Result<HandlePtr> AdminHandle(const ClientOptions& client) {
   // A producer-type handle would make metadata requests auto-create topics.
-  // No client metrics (KIP-714) for these one-request handles: destroying a handle
-  // waits for its last metrics push, up to ~1 s per handle against Kafka 4.
   std::vector<std::pair<std::string, std::string>> defaults = {{"allow.auto.create.topics", "false"}};
-  if (internal::HasClientMetrics()) defaults.emplace_back("enable.metrics.push", "false");
   ORBIT_ASSIGN_OR_RETURN(internal::ConfPtr conf, internal::BuildConf(client, defaults));
   char err[512];
   rd_kafka_t* h = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err);

@@ -9,6 +9,7 @@
 
 #include "kafka/admin.h"
 #include "kafka/producer.h"
+#include "kafka/rdkafka_util.h"
 
 namespace orbitlake::kafka {
 namespace {
@@ -23,6 +24,24 @@ TEST(ClientTest, ParsesKeyValueProperties) {
   EXPECT_EQ(eq->second, "a=b");
   EXPECT_EQ(ParseProperty("novalue").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseProperty("=x").status().code(), StatusCode::kInvalidArgument);
+}
+
+// Client metrics pushes made every handle's close wait up to ~1 s at random; they are
+// off unless the user asks for them.
+TEST(ClientTest, ClientMetricsPushIsOffByDefaultAndUserCanTurnItOn) {
+  if (!internal::HasClientMetrics()) GTEST_SKIP() << "librdkafka < 2.5 has no enable.metrics.push";
+  auto value = [](const ClientOptions& options) {
+    auto conf = internal::BuildConf(options, {});
+    EXPECT_TRUE(conf.ok()) << conf.status().ToString();
+    char buf[16];
+    size_t size = sizeof buf;
+    EXPECT_EQ(rd_kafka_conf_get(conf->get(), "enable.metrics.push", buf, &size), RD_KAFKA_CONF_OK);
+    return std::string(buf);
+  };
+  ClientOptions o;
+  EXPECT_EQ(value(o), "false");
+  o.properties.emplace_back("enable.metrics.push", "true");
+  EXPECT_EQ(value(o), "true");
 }
 
 TEST(ClientTest, SecretPropertiesAreRecognised) {

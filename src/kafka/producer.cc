@@ -55,9 +55,6 @@ Result<std::unique_ptr<Producer>> Producer::Create(ProducerOptions options) {
       {"batch.size", "1000000"},
   };
 
-  if (internal::HasClientMetrics()) {
-    defaults.emplace_back("enable.metrics.push", o.push_client_metrics ? "true" : "false");
-  }
   ORBIT_ASSIGN_OR_RETURN(internal::ConfPtr conf, BuildConf(o.client, defaults));
   rd_kafka_conf_set_opaque(conf.get(), p.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* op) {

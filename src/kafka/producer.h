@@ -50,11 +50,6 @@ struct ProducerOptions {
   // message.timeout.ms: how long librdkafka keeps retrying one message before
   // reporting it failed. Default 30 s, so an unreachable broker fails in bounded time.
   std::chrono::milliseconds delivery_timeout{30'000};
-  // enable.metrics.push: send client metrics (KIP-714) to brokers that ask for them.
-  // Destroying a handle that pushes waits for its last push: up to ~1 s at the end of
-  // every run against Kafka 4 (measured: `orbitlake produce` of 60 events took 0.04 s
-  // or 1.1 s at random). Default off; -X enable.metrics.push=true turns it on.
-  bool push_client_metrics = false;
   // Called for every delivery report, on the thread calling Poll()/Flush(). Optional.
   std::function<void(const DeliveryReport&)> on_delivery;
 };

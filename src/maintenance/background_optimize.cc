@@ -1,6 +1,7 @@
 #include "maintenance/background_optimize.h"
 
 #include <cassert>
+#include <ctime>
 
 #if defined(__linux__)
 #include <sys/resource.h>
@@ -9,6 +10,16 @@
 #endif
 
 namespace orbitlake::maintenance {
+
+namespace {
+
+std::chrono::nanoseconds CpuTime(clockid_t clock) {
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return std::chrono::nanoseconds(0);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+}  // namespace
 
 BackgroundOptimizer::BackgroundOptimizer(BackgroundOptimizeOptions options) : options_(std::move(options)) {
   assert(options_.every_commits > 0);
@@ -66,7 +77,31 @@ Result<OptimizeResult> BackgroundOptimizer::RunOnce(TableState& state,
   return Optimize(*state.table, o);
 }
 
+bool BackgroundOptimizer::WaitForCpuBudget(std::unique_lock<std::mutex>& lock) {
+  // Checked between compactions, not within one: a run of a due table is short (tens of
+  // ms at every_commits ~10), and cancelling one halfway would waste its work.
+  constexpr auto kRecheck = std::chrono::milliseconds(20);
+  if (options_.backlog_cpu_share <= 0) return !stopping_;
+  while (!stopping_) {
+    bool backlog = false;  // re-read every time: a table that caught up goes at once
+    for (const auto& name : due_) backlog = backlog || tables_[name].backlog;
+    if (!backlog) return true;
+    const auto own = CpuTime(CLOCK_THREAD_CPUTIME_ID);
+    const auto others = CpuTime(CLOCK_PROCESS_CPUTIME_ID) - process_cpu_at_start_ - own;
+    if (static_cast<double>(own.count()) <= options_.backlog_cpu_share * static_cast<double>(others.count())) {
+      return true;
+    }
+    ++stats_.budget_waits;
+    const auto waited_from = std::chrono::steady_clock::now();
+    wake_.wait_for(lock, kRecheck);
+    stats_.budget_wait +=
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - waited_from);
+  }
+  return false;
+}
+
 void BackgroundOptimizer::Loop() {
+  process_cpu_at_start_ = CpuTime(CLOCK_PROCESS_CPUTIME_ID);
 #if defined(__linux__)
   // Linux applies a thread id's nice value to that thread alone (and to the threads it
   // starts). Best effort: compaction can wait.
@@ -77,6 +112,7 @@ void BackgroundOptimizer::Loop() {
   while (true) {
     wake_.wait(lock, [this] { return stopping_ || !due_.empty(); });
     if (stopping_) break;
+    if (!WaitForCpuBudget(lock)) break;
     const std::string name = *due_.begin();
     due_.erase(due_.begin());
     TableState& state = tables_[name];  // entries are never erased: stable without the lock

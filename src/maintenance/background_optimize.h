@@ -31,6 +31,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -84,6 +85,16 @@ struct BackgroundOptimizeOptions {
   // (unlike SCHED_IDLE, which can starve it on a busy machine). Ignored where
   // unsupported. Default on; off makes compaction compete with the writer as an equal.
   bool low_priority = true;
+  // While the writer has a backlog, compactions may use at most this share of the CPU
+  // time the rest of the process used since the optimizer started: a compaction that is
+  // due waits (its partitions accumulate) while the optimizer's own thread CPU time is
+  // above `backlog_cpu_share` × the others'. Why: a backfill keeps every core busy, so
+  // compaction CPU comes out of ingest throughput nearly one for one, whatever the
+  // priority (nice only orders the run queue; kernel work such as page-cache copies and
+  // file creation is done at the caller's expense either way); bounding the share bounds
+  // the slowdown (bench/maintenance.py: ≤ 10 % at the default). Caught up (no backlog)
+  // there is no budget: the CPU is idle then. 0 = no budget. Default 0.05.
+  double backlog_cpu_share = 0.05;
   // Called on the optimizer's thread after each compaction with the table's name and
   // its outcome (e.g. to log failures). Default none.
   std::function<void(const std::string& table_name, const Result<OptimizeResult>& result)> on_run;
@@ -97,6 +108,8 @@ struct BackgroundOptimizeStats {
   int64_t failures = 0;       // runs that gave up (Conflict) or failed (I/O), retried later
   int64_t bins_copied = 0;    // output files made by copying row groups
   int64_t bins_rewritten = 0; // output files made by decoding and encoding again
+  int64_t budget_waits = 0;   // times a due compaction waited for backlog_cpu_share
+  std::chrono::milliseconds budget_wait{0};  // how long they waited in all
 };
 
 class BackgroundOptimizer {
@@ -127,6 +140,10 @@ class BackgroundOptimizer {
     bool backlog = false;  // as the last Committed() said
   };
   void Loop();
+  // Under `lock` (of mu_): returns true once a compaction of the due tables may start
+  // under backlog_cpu_share (at once when none of them has a backlog), false when
+  // stopping.
+  bool WaitForCpuBudget(std::unique_lock<std::mutex>& lock);
   // Compacts `partitions` of `state`'s table; called on the thread without `mu_`.
   Result<OptimizeResult> RunOnce(TableState& state, std::vector<delta::PartitionValues> partitions, bool backlog);
 
@@ -139,6 +156,8 @@ class BackgroundOptimizer {
   std::set<std::string> due_;               // GUARDED_BY(mu_)
   BackgroundOptimizeStats stats_;           // GUARDED_BY(mu_)
   std::thread thread_;
+  // CPU time of the process when the thread started (WaitForCpuBudget). Thread only.
+  std::chrono::nanoseconds process_cpu_at_start_{0};
 };
 
 }  // namespace orbitlake::maintenance

@@ -123,7 +123,7 @@ TEST(BackgroundOptimizeTest, OnlyThePartitionsTheWriterReportedAreCompacted) {
 TEST(BackgroundOptimizeTest, AutoCopiesRowGroupsWhileTheWriterHasABacklogAndRewritesOtherwise) {
   auto st = std::make_shared<storage::MemoryStorage>();
   auto table = Must(delta::Table::OpenOrCreate(st, SatelliteSchema(), {}));
-  BackgroundOptimizer optimizer({.every_commits = 4});  // kAuto
+  BackgroundOptimizer optimizer({.every_commits = 4, .backlog_cpu_share = 0});  // kAuto, no CPU budget
   for (int i = 0; i < 4; ++i) optimizer.Committed("raw", st, Append(*table, i * 30, 30, 1), /*backlog=*/true);
   ASSERT_TRUE(WaitFor([&] { return optimizer.stats().runs == 1; }));
   EXPECT_EQ(optimizer.stats().bins_copied, 1);
@@ -147,6 +147,40 @@ TEST(BackgroundOptimizeTest, AutoCopiesRowGroupsWhileTheWriterHasABacklogAndRewr
   std::multiset<int64_t> expected;
   for (int64_t s = 0; s < 8 * 30; ++s) expected.insert(s);
   EXPECT_EQ(Seqs(*st), expected);
+}
+
+// While the writer lags, a due compaction waits for its CPU budget; once the writer is
+// caught up it runs without one.
+TEST(BackgroundOptimizeTest, BacklogCompactionWaitsForItsCpuShareAndRunsOnceCaughtUp) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto table = Must(delta::Table::OpenOrCreate(st, SatelliteSchema(), {}));
+  // A share no thread can stay under: its own start-up CPU time already exceeds it.
+  BackgroundOptimizer optimizer({.every_commits = 2, .backlog_cpu_share = 1e-12});
+  for (int i = 0; i < 2; ++i) optimizer.Committed("raw", st, Append(*table, i * 30, 30, 1), /*backlog=*/true);
+  ASSERT_TRUE(WaitFor([&] { return optimizer.stats().budget_waits >= 3; }));
+  EXPECT_EQ(optimizer.stats().runs, 0);
+  EXPECT_EQ(OptimizeCommits(*st), 0);
+  for (int i = 2; i < 4; ++i) optimizer.Committed("raw", st, Append(*table, i * 30, 30, 1), /*backlog=*/false);
+  ASSERT_TRUE(WaitFor([&] { return optimizer.stats().runs >= 1; }));
+  optimizer.Stop();
+  EXPECT_EQ(optimizer.stats().failures, 0);
+  EXPECT_EQ(OptimizeCommits(*st), 1);
+  auto snap = Must(delta::LoadSnapshot(*st));
+  EXPECT_EQ(snap.files().size(), 1u);  // all four writer files, accumulated while it waited
+  std::multiset<int64_t> expected;
+  for (int64_t s = 0; s < 4 * 30; ++s) expected.insert(s);
+  EXPECT_EQ(Seqs(*st), expected);
+}
+
+// Stop() does not wait for a budget that will never come.
+TEST(BackgroundOptimizeTest, StopEndsAWaitForTheCpuBudget) {
+  auto st = std::make_shared<storage::MemoryStorage>();
+  auto table = Must(delta::Table::OpenOrCreate(st, SatelliteSchema(), {}));
+  BackgroundOptimizer optimizer({.every_commits = 1, .backlog_cpu_share = 1e-12});
+  optimizer.Committed("raw", st, Append(*table, 0, 30, 1), /*backlog=*/true);
+  ASSERT_TRUE(WaitFor([&] { return optimizer.stats().budget_waits >= 1; }));
+  optimizer.Stop();
+  EXPECT_EQ(optimizer.stats().runs, 0);
 }
 
 }  // namespace

@@ -6,11 +6,12 @@ with scripts/kafka on free ports and stopped at the end.
 """
 import os
 import pathlib
-import re
 import subprocess
 import uuid
 
 import pytest
+
+from delta_support import spark_session
 
 ROOT = pathlib.Path(os.environ.get("ORBITLAKE_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 
@@ -70,42 +71,14 @@ def unique():
     return lambda prefix: f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-JARS = ROOT / ".cache" / "delta-spark" / "libs"
-
-
-def _artifact(jar_name: str) -> str:
-    """'delta-spark_2.12-3.3.2.jar' -> 'delta-spark_2.12'."""
-    return re.sub(r"-\d[^-]*(-[A-Za-z0-9]+)?\.jar$", "", jar_name)
-
-
 @pytest.fixture(scope="session")
 def spark():
     """One local Spark 3.5 + delta-spark session for the whole run (the offline jars in
     .cache/delta-spark/libs, session time zone UTC). Fails, never skips, when missing."""
     try:
-        import pyspark
-        from pyspark.sql import SparkSession
-    except ImportError:
-        pytest.fail("pyspark is not installed: run scripts/setup --with-spark (scripts/test does)")
-    jars = sorted(JARS.glob("*.jar")) if JARS.is_dir() else []
-    if not any(j.name.startswith("delta-spark") for j in jars):
-        pytest.fail(f"delta-spark jars missing in {JARS}: run scripts/setup --with-spark")
-    # Jars pyspark already ships (scala-library, antlr...) must not be loaded twice.
-    shipped = {_artifact(name) for name in os.listdir(os.path.join(os.path.dirname(pyspark.__file__), "jars"))}
-    use = [str(j) for j in jars if _artifact(j.name) not in shipped]
-    session = (SparkSession.builder.master("local[2]").appName("orbitlake-delta-conformance")
-               .config("spark.jars", ",".join(use))
-               .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-               .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.driver.memory", "1g")
-               # Log replay of small test tables: one task, not 50.
-               .config("spark.databricks.delta.snapshotPartitions", "1")
-               .config("spark.ui.showConsoleProgress", "false")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
+        session = spark_session("orbitlake-delta-conformance")
+    except RuntimeError as e:
+        pytest.fail(str(e))
     yield session
     session.stop()
 

@@ -2,6 +2,7 @@
 import json
 import os
 import pathlib
+import re
 import subprocess
 
 import pyarrow as pa
@@ -42,3 +43,42 @@ def sorted_rows(table: pa.Table, key: str) -> list[dict]:
     table = table.select(sorted(table.column_names))
     rows = table.to_pylist()
     return sorted(rows, key=lambda r: (r[key] is None, r[key]))
+
+
+JARS = ROOT / ".cache" / "delta-spark" / "libs"
+
+
+def _artifact(jar_name: str) -> str:
+    """'delta-spark_2.12-3.3.2.jar' -> 'delta-spark_2.12'."""
+    return re.sub(r"-\d[^-]*(-[A-Za-z0-9]+)?\.jar$", "", jar_name)
+
+
+def spark_session(app: str, memory: str = "1g"):
+    """A local Spark 3.5 + delta-spark session (the offline jars in .cache/delta-spark/libs,
+    session time zone UTC). Raises RuntimeError naming the setup step when pyspark or the
+    jars are missing."""
+    try:
+        import pyspark
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise RuntimeError("pyspark is not installed: run scripts/setup --with-spark (scripts/test does)")
+    jars = sorted(JARS.glob("*.jar")) if JARS.is_dir() else []
+    if not any(j.name.startswith("delta-spark") for j in jars):
+        raise RuntimeError(f"delta-spark jars missing in {JARS}: run scripts/setup --with-spark")
+    # Jars pyspark already ships (scala-library, antlr...) must not be loaded twice.
+    shipped = {_artifact(name) for name in os.listdir(os.path.join(os.path.dirname(pyspark.__file__), "jars"))}
+    use = [str(j) for j in jars if _artifact(j.name) not in shipped]
+    session = (SparkSession.builder.master("local[2]").appName(app)
+               .config("spark.jars", ",".join(use))
+               .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+               .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.driver.memory", memory)
+               # Log replay of small tables: one task, not 50.
+               .config("spark.databricks.delta.snapshotPartitions", "1")
+               .config("spark.ui.showConsoleProgress", "false")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
