@@ -86,8 +86,8 @@ bool BackgroundOptimizer::WaitForCpuBudget(std::unique_lock<std::mutex>& lock) {
     bool backlog = false;  // re-read every time: a table that caught up goes at once
     for (const auto& name : due_) backlog = backlog || tables_[name].backlog;
     if (!backlog) return true;
-    const auto own = CpuTime(CLOCK_THREAD_CPUTIME_ID);
-    const auto others = CpuTime(CLOCK_PROCESS_CPUTIME_ID) - process_cpu_at_start_ - own;
+    const auto own = CpuTime(CLOCK_THREAD_CPUTIME_ID) - budget_base_.own;
+    const auto others = CpuTime(CLOCK_PROCESS_CPUTIME_ID) - budget_base_.process - own;
     if (static_cast<double>(own.count()) <= options_.backlog_cpu_share * static_cast<double>(others.count())) {
       return true;
     }
@@ -100,8 +100,13 @@ bool BackgroundOptimizer::WaitForCpuBudget(std::unique_lock<std::mutex>& lock) {
   return false;
 }
 
+void BackgroundOptimizer::ResetCpuBudget() {
+  budget_base_.own = CpuTime(CLOCK_THREAD_CPUTIME_ID);
+  budget_base_.process = CpuTime(CLOCK_PROCESS_CPUTIME_ID);
+}
+
 void BackgroundOptimizer::Loop() {
-  process_cpu_at_start_ = CpuTime(CLOCK_PROCESS_CPUTIME_ID);
+  ResetCpuBudget();
 #if defined(__linux__)
   // Linux applies a thread id's nice value to that thread alone (and to the threads it
   // starts). Best effort: compaction can wait.
@@ -121,6 +126,9 @@ void BackgroundOptimizer::Loop() {
     const bool backlog = state.backlog;
     lock.unlock();
     Result<OptimizeResult> result = RunOnce(state, partitions, backlog);
+    // The budget covers one backlog at a time: CPU the writer spent while caught up is
+    // no credit for the next backlog, nor a caught-up compaction a debt.
+    if (!backlog) ResetCpuBudget();
     const bool cancelled = !result.ok() && result.status().code() == StatusCode::kCancelled;
     if (!cancelled && options_.on_run) options_.on_run(name, result);
     lock.lock();

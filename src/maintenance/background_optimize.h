@@ -86,9 +86,10 @@ struct BackgroundOptimizeOptions {
   // unsupported. Default on; off makes compaction compete with the writer as an equal.
   bool low_priority = true;
   // While the writer has a backlog, compactions may use at most this share of the CPU
-  // time the rest of the process used since the optimizer started: a compaction that is
-  // due waits (its partitions accumulate) while the optimizer's own thread CPU time is
-  // above `backlog_cpu_share` × the others'. Why: a backfill keeps every core busy, so
+  // time the rest of the process uses: a compaction that is due waits (its partitions
+  // accumulate) while the optimizer's own thread CPU time is above `backlog_cpu_share` ×
+  // the others', both counted since the optimizer started or its last compaction
+  // without a backlog (a long caught-up spell is no credit for the next backlog). Why: a backfill keeps every core busy, so
   // compaction CPU comes out of ingest throughput nearly one for one, whatever the
   // priority (nice only orders the run queue; kernel work such as page-cache copies and
   // file creation is done at the caller's expense either way); bounding the share bounds
@@ -156,8 +157,13 @@ class BackgroundOptimizer {
   std::set<std::string> due_;               // GUARDED_BY(mu_)
   BackgroundOptimizeStats stats_;           // GUARDED_BY(mu_)
   std::thread thread_;
-  // CPU time of the process when the thread started (WaitForCpuBudget). Thread only.
-  std::chrono::nanoseconds process_cpu_at_start_{0};
+  // The thread's and the process's CPU times from which WaitForCpuBudget counts: the
+  // thread's start, then the end of each compaction made without a backlog. Thread only.
+  void ResetCpuBudget();
+  struct {
+    std::chrono::nanoseconds own{0};
+    std::chrono::nanoseconds process{0};
+  } budget_base_;
 };
 
 }  // namespace orbitlake::maintenance
